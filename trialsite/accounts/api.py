@@ -1,0 +1,50 @@
+from rest_framework import serializers
+from rest_framework.routers import BaseRouter
+
+from trialsite.accounts.models import RoleAssignment, User
+from trialsite.core.api import ScopedViewSet, VersionedModelSerializer
+
+
+class UserSerializer(VersionedModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "version", "username", "first_name", "last_name", "display_name", "email", "is_active", "last_login"]
+        read_only_fields = ["last_login"]
+
+    def create(self, validated_data):  # noqa: ANN001, ANN201
+        validated_data.pop("version", None)
+        user = User(**validated_data)
+        user.set_unusable_password()
+        return self._save(user)
+
+
+class RoleAssignmentSerializer(VersionedModelSerializer):
+    scope_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["id", "version", "user", "role", "site", "study_site", "scope_label", "is_active"]
+
+
+class UserViewSet(ScopedViewSet):
+    """Logins. Deactivate with is_active=false; users are never deleted (their IDs are never reused)."""
+
+    queryset = User.objects.all()
+    serializer_class = UserSerializer
+    filterset_fields = ["is_active"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    ordering_fields = ["username", "last_login"]
+    ordering = ["username"]
+
+
+class RoleAssignmentViewSet(ScopedViewSet):
+    queryset = RoleAssignment.objects.select_related("user")
+    serializer_class = RoleAssignmentSerializer
+    filterset_fields = ["user", "role", "site", "study_site", "is_active"]
+    ordering_fields = ["role"]
+    ordering = ["user__username", "role"]
+
+
+def register(router: BaseRouter) -> None:
+    router.register("users", UserViewSet)
+    router.register("role-assignments", RoleAssignmentViewSet)
