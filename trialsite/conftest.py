@@ -50,8 +50,14 @@ class Net:
 
 
 def make_user(username: str, *grants: tuple[str, Any, Any], superuser: bool = False) -> User:
-    user = User(username=username, first_name=username.split("_")[0].capitalize(), last_name="Test",
-                email=f"{username}@example.org", is_superuser=superuser, is_staff=superuser)
+    user = User(
+        username=username,
+        first_name=username.split("_")[0].capitalize(),
+        last_name="Test",
+        email=f"{username}@example.org",
+        is_superuser=superuser,
+        is_staff=superuser,
+    )
     user.set_password(PASSWORD)
     user.save()
     for role, site, study_site in grants:
@@ -60,25 +66,60 @@ def make_user(username: str, *grants: tuple[str, Any, Any], superuser: bool = Fa
 
 
 def build_network() -> Net:
-    site_a = Site.objects.create(code="AAA-01", name="Alpha Clinic", city="Boston", country="US",
-                                 time_zone="America/New_York", clinic_days=[0, 1, 2, 3, 4])
-    site_b = Site.objects.create(code="BBB-01", name="Beta Hospital", city="Berlin", country="DE",
-                                 time_zone="Europe/Berlin", clinic_days=[0, 1, 2, 3, 4])
+    site_a = Site.objects.create(
+        code="AAA-01",
+        name="Alpha Clinic",
+        city="Boston",
+        country="US",
+        time_zone="America/New_York",
+        clinic_days=[0, 1, 2, 3, 4],
+    )
+    site_b = Site.objects.create(
+        code="BBB-01",
+        name="Beta Hospital",
+        city="Berlin",
+        country="DE",
+        time_zone="Europe/Berlin",
+        clinic_days=[0, 1, 2, 3, 4],
+    )
     sponsor = Organization.objects.create(kind="sponsor", name="Acme Pharma")
     cro = Organization.objects.create(kind="cro", name="Contract Research Co")
     irb = Organization.objects.create(kind="irb", name="Central IRB")
-    study_x = Study.objects.create(protocol_number="ACME-001", short_name="X-TRIAL", title="Study X", sponsor=sponsor,
-                                   cro=cro, phase="3", therapeutic_area="cardiology", enrollment_target=100)
-    study_y = Study.objects.create(protocol_number="ACME-002", short_name="Y-TRIAL", title="Study Y", sponsor=sponsor,
-                                   phase="2", therapeutic_area="oncology", enrollment_target=40)
+    study_x = Study.objects.create(
+        protocol_number="ACME-001",
+        short_name="X-TRIAL",
+        title="Study X",
+        sponsor=sponsor,
+        cro=cro,
+        phase="3",
+        therapeutic_area="cardiology",
+        enrollment_target=100,
+    )
+    study_y = Study.objects.create(
+        protocol_number="ACME-002",
+        short_name="Y-TRIAL",
+        title="Study Y",
+        sponsor=sponsor,
+        phase="2",
+        therapeutic_area="oncology",
+        enrollment_target=40,
+    )
     pi_a = Person.objects.create(first_name="Paula", last_name="Investigator", job_role="pi", home_site=site_a)
     crc_a = Person.objects.create(first_name="Carl", last_name="Coordinator", job_role="coordinator", home_site=site_a)
     crc_b = Person.objects.create(first_name="Berta", last_name="Koordinator", job_role="coordinator", home_site=site_b)
-    xa = StudySite.objects.create(study=study_x, site=site_a, principal_investigator=pi_a, irb=irb, enrollment_target=30)
+    xa = StudySite.objects.create(
+        study=study_x, site=site_a, principal_investigator=pi_a, irb=irb, enrollment_target=30
+    )
     xb = StudySite.objects.create(study=study_x, site=site_b, irb=irb, enrollment_target=20)
-    ya = StudySite.objects.create(study=study_y, site=site_a, principal_investigator=pi_a, irb=irb, enrollment_target=10)
-    Assignment.objects.create(person=crc_a, study_site=xa, study_role="primary_crc", starts_on=datetime.date(2026, 1, 1))
-    Assignment.objects.create(person=crc_b, study_site=xb, study_role="primary_crc", starts_on=datetime.date(2026, 1, 1))
+    ya = StudySite.objects.create(
+        study=study_y, site=site_a, principal_investigator=pi_a, irb=irb, enrollment_target=10
+    )
+    Assignment.objects.create(
+        person=crc_a, study_site=xa, study_role="primary_crc", starts_on=datetime.date(2026, 1, 1)
+    )
+    Assignment.objects.create(
+        person=crc_b, study_site=xb, study_role="primary_crc", starts_on=datetime.date(2026, 1, 1)
+    )
     net = Net(site_a, site_b, sponsor, cro, irb, study_x, study_y, xa, xb, ya, pi_a, crc_a, crc_b)
     net.users = {
         "admin": make_user("admin", (Role.NETWORK_ADMIN, None, None)),

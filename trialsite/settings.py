@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "trialsite.network",
     "trialsite.studies",
     "trialsite.staff",
+    "trialsite.protocols",
+    "trialsite.participants",
+    "trialsite.visits",
     "trialsite.demo",
 ]
 

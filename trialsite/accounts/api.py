@@ -8,7 +8,17 @@ from trialsite.core.api import ScopedViewSet, VersionedModelSerializer
 class UserSerializer(VersionedModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "version", "username", "first_name", "last_name", "display_name", "email", "is_active", "last_login"]
+        fields = [
+            "id",
+            "version",
+            "username",
+            "first_name",
+            "last_name",
+            "display_name",
+            "email",
+            "is_active",
+            "last_login",
+        ]
         read_only_fields = ["last_login"]
 
     def create(self, validated_data):  # noqa: ANN001, ANN201

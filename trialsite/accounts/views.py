@@ -30,8 +30,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     grants = grants_for(request.user)
-    roles = RoleAssignment.objects.filter(user=request.user, is_active=True).select_related("site", "study_site__study", "study_site__site")
-    return render(request, "home.html", {"title": "Home", "panels": build_panels(request, grants), "role_assignments": roles})
+    roles = RoleAssignment.objects.filter(user=request.user, is_active=True).select_related(
+        "site", "study_site__study", "study_site__site"
+    )
+    return render(
+        request, "home.html", {"title": "Home", "panels": build_panels(request, grants), "role_assignments": roles}
+    )
 
 
 class UserForm(ScopedModelForm):
@@ -63,19 +67,31 @@ class UserDetail(RecordDetailView):
     model = User
     edit_url_name = "accounts:user_edit"
     fields = [
-        ("Username", "username"), ("Name", lambda u: u.get_full_name()), ("E-mail", "email"),
-        ("Active", lambda u: "yes" if u.is_active else "deactivated"), ("Last log-in", "last_login"),
+        ("Username", "username"),
+        ("Name", lambda u: u.get_full_name()),
+        ("E-mail", "email"),
+        ("Active", lambda u: "yes" if u.is_active else "deactivated"),
+        ("Last log-in", "last_login"),
     ]
 
     def related_sections(self) -> list[dict[str, Any]]:
         from django.urls import reverse
 
-        return [{
-            "title": "Roles",
-            "columns": [Column("Role", "role"), Column("Scope", "scope_label"), Column("Where", lambda r: r.study_site or r.site or "whole network"), Column("Active", "is_active")],
-            "objects": RoleAssignment.objects.visible_to(self.request.user).filter(user=self.object).select_related("site", "study_site__study", "study_site__site"),
-            "add_url": reverse("accounts:role_create") + f"?user={self.object.pk}",
-        }]
+        return [
+            {
+                "title": "Roles",
+                "columns": [
+                    Column("Role", "role"),
+                    Column("Scope", "scope_label"),
+                    Column("Where", lambda r: r.study_site or r.site or "whole network"),
+                    Column("Active", "is_active"),
+                ],
+                "objects": RoleAssignment.objects.visible_to(self.request.user)
+                .filter(user=self.object)
+                .select_related("site", "study_site__study", "study_site__site"),
+                "add_url": reverse("accounts:role_create") + f"?user={self.object.pk}",
+            }
+        ]
 
 
 class UserCreate(RecordFormView):

@@ -68,9 +68,18 @@ class AuditFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_label", lookup_expr="icontains", label="Actor")
     action = django_filters.ChoiceFilter(choices=AuditEntry.Action.choices)
     record_type = django_filters.ModelChoiceFilter(
-        field_name="content_type", queryset=ContentType.objects.filter(app_label__in=[
-            "accounts", "network", "studies", "staff", "participants", "protocols",
-        ]).order_by("app_label", "model"), label="Record type",
+        field_name="content_type",
+        queryset=ContentType.objects.filter(
+            app_label__in=[
+                "accounts",
+                "network",
+                "studies",
+                "staff",
+                "participants",
+                "protocols",
+            ]
+        ).order_by("app_label", "model"),
+        label="Record type",
     )
     object_id = django_filters.CharFilter(label="Record id")
     since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From (UTC date)")
@@ -110,11 +119,35 @@ class AuditLogView(LoginRequiredMixin, generic.ListView):
         writer = csv.writer(Echo())
 
         def rows():  # noqa: ANN202
-            yield writer.writerow(["at_utc", "actor", "action", "event", "record_type", "record_id", "record",
-                                   "changes", "reason", "request_id"])
+            yield writer.writerow(
+                [
+                    "at_utc",
+                    "actor",
+                    "action",
+                    "event",
+                    "record_type",
+                    "record_id",
+                    "record",
+                    "changes",
+                    "reason",
+                    "request_id",
+                ]
+            )
             for e in qs.iterator(chunk_size=2000):
-                yield writer.writerow([e.at.isoformat(), e.actor_label, e.action, e.event, e.content_type.model,
-                                       e.object_id, e.object_repr, e.changes, e.reason, e.request_id])
+                yield writer.writerow(
+                    [
+                        e.at.isoformat(),
+                        e.actor_label,
+                        e.action,
+                        e.event,
+                        e.content_type.model,
+                        e.object_id,
+                        e.object_repr,
+                        e.changes,
+                        e.reason,
+                        e.request_id,
+                    ]
+                )
 
         response = StreamingHttpResponse(rows(), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
@@ -124,6 +157,10 @@ class AuditLogView(LoginRequiredMixin, generic.ListView):
         ctx = super().get_context_data(**kwargs)
         params = self.request.GET.copy()
         params.pop("page", None)
-        ctx.update(filterset=self.filterset, title="Audit log", page_query=params.urlencode(),
-                   csv_url="?" + (params.urlencode() + "&" if params else "") + "format=csv")
+        ctx.update(
+            filterset=self.filterset,
+            title="Audit log",
+            page_query=params.urlencode(),
+            csv_url="?" + (params.urlencode() + "&" if params else "") + "format=csv",
+        )
         return ctx

@@ -63,7 +63,11 @@ class VersionedModelSerializer(serializers.ModelSerializer):
 
     def _save(self, instance: AuditedModel) -> AuditedModel:
         request = self.context["request"]
-        return save_record(instance, actor=request.user, reason=request.data.get("reason", "") if isinstance(request.data, dict) else "")
+        return save_record(
+            instance,
+            actor=request.user,
+            reason=request.data.get("reason", "") if isinstance(request.data, dict) else "",
+        )
 
     def create(self, validated_data: dict[str, Any]) -> AuditedModel:
         validated_data.pop("version", None)
@@ -82,8 +86,11 @@ class AuditedAPIMixin:
 
     def initial(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
         super().initial(request, *args, **kwargs)
-        self._acting = acting_as(request.user if request.user.is_authenticated else None, process="api:anonymous",
-                                 request_id=getattr(request._request, "request_id", ""))
+        self._acting = acting_as(
+            request.user if request.user.is_authenticated else None,
+            process="api:anonymous",
+            request_id=getattr(request._request, "request_id", ""),
+        )
         self._acting.__enter__()
 
     def finalize_response(self, request, response, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
@@ -114,7 +121,11 @@ class ScopedViewSet(AuditedAPIMixin, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
         model = self.get_queryset().model
         grants = grants_for(request.user)
-        creatable = model.can_create(grants) if hasattr(model, "can_create") else not grants.scope(model.scope_write_roles).empty
+        creatable = (
+            model.can_create(grants)
+            if hasattr(model, "can_create")
+            else not grants.scope(model.scope_write_roles).empty
+        )
         if not creatable:
             raise exceptions.PermissionDenied("Your roles do not allow creating this kind of record.")
         return super().create(request, *args, **kwargs)

@@ -47,7 +47,9 @@ def current_or_none() -> AuditContext | None:
 
 
 @contextlib.contextmanager
-def acting_as(user: Any | None = None, *, process: str = "", reason: str = "", request_id: str = "") -> Iterator[AuditContext]:
+def acting_as(
+    user: Any | None = None, *, process: str = "", reason: str = "", request_id: str = ""
+) -> Iterator[AuditContext]:
     """Name the actor (a user or a system process) for every audited write inside the block."""
     outer = _current.get()
     ctx = AuditContext(

@@ -6,8 +6,11 @@ from django.core.exceptions import ValidationError
 class ConflictError(Exception):
     """The record changed since the caller read it (optimistic concurrency, standards F1)."""
 
-    def __init__(self, message: str = "This record was changed by someone else since you loaded it. "
-                 "Reload it and apply your change again.") -> None:
+    def __init__(
+        self,
+        message: str = "This record was changed by someone else since you loaded it. "
+        "Reload it and apply your change again.",
+    ) -> None:
         super().__init__(message)
         self.message = message
 

@@ -212,7 +212,14 @@ class AuditedModel(models.Model):
                 write_audit_entries([(self, "create", diff({}, snapshot(self)))])
                 return
             names = tracked_attnames(type(self))
-            old = type(self)._base_manager.using(using).select_for_update().filter(pk=self.pk).values("version", *names).first()
+            old = (
+                type(self)
+                ._base_manager.using(using)
+                .select_for_update()
+                .filter(pk=self.pk)
+                .values("version", *names)
+                .first()
+            )
             if old is None:
                 raise ConflictError("This record no longer exists.")
             if old["version"] != self.version:

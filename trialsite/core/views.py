@@ -123,7 +123,9 @@ class RecordListView(ScopedMixin, generic.ListView):
         model = self.model
         grants = self.grants
         can_create = bool(self.create_url_name) and (
-            model.can_create(grants) if hasattr(model, "can_create") else not grants.scope(model.scope_write_roles).empty
+            model.can_create(grants)
+            if hasattr(model, "can_create")
+            else not grants.scope(model.scope_write_roles).empty
         )
         ctx.update(
             title=self.title or model._meta.verbose_name_plural.capitalize(),
@@ -134,7 +136,9 @@ class RecordListView(ScopedMixin, generic.ListView):
             searchable=bool(self.search_fields),
             page_query=page_params.urlencode(),
             create_url=reverse(self.create_url_name) if can_create else None,
-            csv_url=("?" + (page_params.urlencode() + "&" if page_params else "") + "format=csv") if self.csv_export else None,
+            csv_url=("?" + (page_params.urlencode() + "&" if page_params else "") + "format=csv")
+            if self.csv_export
+            else None,
         )
         return ctx
 
@@ -150,7 +154,11 @@ class RecordListView(ScopedMixin, generic.ListView):
         response["Content-Disposition"] = f'attachment; filename="{self.model._meta.model_name}s.csv"'
         writer = csv.writer(response)
         writer.writerow([c.label for c in self.columns])
-        for obj in self.get_queryset().iterator(chunk_size=2000) if not self.get_queryset()._prefetch_related_lookups else self.get_queryset():
+        for obj in (
+            self.get_queryset().iterator(chunk_size=2000)
+            if not self.get_queryset()._prefetch_related_lookups
+            else self.get_queryset()
+        ):
             writer.writerow([str(c.value(obj)) for c in self.columns])
         return response
 
@@ -240,7 +248,11 @@ class RecordFormView(ScopedMixin, generic.FormView):
         if self.object is None:
             model = self.model
             grants = grants_for(request.user)
-            creatable = model.can_create(grants) if hasattr(model, "can_create") else not grants.scope(model.scope_write_roles).empty
+            creatable = (
+                model.can_create(grants)
+                if hasattr(model, "can_create")
+                else not grants.scope(model.scope_write_roles).empty
+            )
             if not creatable:
                 raise PermissionDenied("Your roles do not allow creating this kind of record.")
         return super().dispatch(request, *args, **kwargs)
@@ -288,5 +300,7 @@ class RecordFormView(ScopedMixin, generic.FormView):
         verbose = self.model._meta.verbose_name
         ctx["title"] = self.title or (f"Edit {self.object}" if self.object else f"New {verbose}")
         ctx["object"] = self.object
-        ctx["cancel_url"] = self.object.get_absolute_url() if self.object else self.request.META.get("HTTP_REFERER", "/")
+        ctx["cancel_url"] = (
+            self.object.get_absolute_url() if self.object else self.request.META.get("HTTP_REFERER", "/")
+        )
         return ctx

@@ -4,4 +4,3 @@ from django.apps import AppConfig
 class DemoConfig(AppConfig):
     name = "trialsite.demo"
     label = "demo"
-

@@ -17,7 +17,9 @@ class SiteFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Site.Status.choices)
     country = django_filters.CharFilter(lookup_expr="iexact", max_length=2)
     capability = JSONContainsFilter(field_name="capabilities", choices=Capability.choices, label="Capability")
-    therapeutic_area = JSONContainsFilter(field_name="therapeutic_areas", choices=TherapeuticArea.choices, label="Therapeutic area")
+    therapeutic_area = JSONContainsFilter(
+        field_name="therapeutic_areas", choices=TherapeuticArea.choices, label="Therapeutic area"
+    )
 
     class Meta:
         model = Site

@@ -6,8 +6,12 @@ from trialsite.network.vocab import Capability, TherapeuticArea, Weekday
 
 
 class SiteForm(ScopedModelForm):
-    capabilities = forms.MultipleChoiceField(choices=Capability.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    therapeutic_areas = forms.MultipleChoiceField(choices=TherapeuticArea.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    capabilities = forms.MultipleChoiceField(
+        choices=Capability.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    therapeutic_areas = forms.MultipleChoiceField(
+        choices=TherapeuticArea.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
     clinic_days = forms.TypedMultipleChoiceField(
         choices=Weekday.choices, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -15,8 +19,22 @@ class SiteForm(ScopedModelForm):
     class Meta:
         model = Site
         fields = [
-            "code", "name", "legal_entity", "address_line", "city", "postal_code", "region", "country", "time_zone",
-            "status", "capabilities", "therapeutic_areas", "clinic_days", "daily_visit_capacity", "phone", "email",
+            "code",
+            "name",
+            "legal_entity",
+            "address_line",
+            "city",
+            "postal_code",
+            "region",
+            "country",
+            "time_zone",
+            "status",
+            "capabilities",
+            "therapeutic_areas",
+            "clinic_days",
+            "daily_visit_capacity",
+            "phone",
+            "email",
         ]
 
 
@@ -24,7 +42,10 @@ class SiteClosureForm(ScopedModelForm):
     class Meta:
         model = SiteClosure
         fields = ["site", "starts_on", "ends_on", "reason"]
-        widgets = {"starts_on": forms.DateInput(attrs={"type": "date"}), "ends_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+        }
 
 
 class OrganizationForm(ScopedModelForm):
@@ -32,4 +53,14 @@ class OrganizationForm(ScopedModelForm):
 
     class Meta:
         model = Organization
-        fields = ["kind", "name", "short_name", "country", "contact_name", "contact_email", "phone", "website", "is_active"]
+        fields = [
+            "kind",
+            "name",
+            "short_name",
+            "country",
+            "contact_name",
+            "contact_email",
+            "phone",
+            "website",
+            "is_active",
+        ]

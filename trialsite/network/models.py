@@ -57,12 +57,21 @@ class Site(AuditedModel):
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code, e.g. US, DE")
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone], default="UTC")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    capabilities = models.JSONField(default=list, blank=True, validators=[ChoiceListValidator("trialsite.network.vocab.Capability")])
-    therapeutic_areas = models.JSONField(default=list, blank=True, validators=[ChoiceListValidator("trialsite.network.vocab.TherapeuticArea")])
-    clinic_days = models.JSONField(
-        default=list, blank=True, validators=[ChoiceListValidator("trialsite.network.vocab.Weekday")], help_text="Weekdays the clinic sees participants (0=Monday)"
+    capabilities = models.JSONField(
+        default=list, blank=True, validators=[ChoiceListValidator("trialsite.network.vocab.Capability")]
     )
-    daily_visit_capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Participant visits per clinic day; empty for no limit")
+    therapeutic_areas = models.JSONField(
+        default=list, blank=True, validators=[ChoiceListValidator("trialsite.network.vocab.TherapeuticArea")]
+    )
+    clinic_days = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[ChoiceListValidator("trialsite.network.vocab.Weekday")],
+        help_text="Weekdays the clinic sees participants (0=Monday)",
+    )
+    daily_visit_capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Participant visits per clinic day; empty for no limit"
+    )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
 

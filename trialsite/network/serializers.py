@@ -7,15 +7,34 @@ from trialsite.network.vocab import Capability, TherapeuticArea, Weekday
 
 class SiteSerializer(VersionedModelSerializer):
     capabilities = serializers.ListField(child=serializers.ChoiceField(choices=Capability.choices), required=False)
-    therapeutic_areas = serializers.ListField(child=serializers.ChoiceField(choices=TherapeuticArea.choices), required=False)
+    therapeutic_areas = serializers.ListField(
+        child=serializers.ChoiceField(choices=TherapeuticArea.choices), required=False
+    )
     clinic_days = serializers.ListField(child=serializers.ChoiceField(choices=Weekday.choices), required=False)
 
     class Meta:
         model = Site
         fields = [
-            "id", "version", "code", "name", "legal_entity", "address_line", "city", "postal_code", "region", "country",
-            "time_zone", "status", "capabilities", "therapeutic_areas", "clinic_days", "daily_visit_capacity",
-            "phone", "email", "created_at", "updated_at",
+            "id",
+            "version",
+            "code",
+            "name",
+            "legal_entity",
+            "address_line",
+            "city",
+            "postal_code",
+            "region",
+            "country",
+            "time_zone",
+            "status",
+            "capabilities",
+            "therapeutic_areas",
+            "clinic_days",
+            "daily_visit_capacity",
+            "phone",
+            "email",
+            "created_at",
+            "updated_at",
         ]
 
 
@@ -29,6 +48,15 @@ class OrganizationSerializer(VersionedModelSerializer):
     class Meta:
         model = Organization
         fields = [
-            "id", "version", "kind", "name", "short_name", "country", "contact_name", "contact_email", "phone",
-            "website", "is_active",
+            "id",
+            "version",
+            "kind",
+            "name",
+            "short_name",
+            "country",
+            "contact_name",
+            "contact_email",
+            "phone",
+            "website",
+            "is_active",
         ]

@@ -29,13 +29,22 @@ class SiteDetail(RecordDetailView):
     model = Site
     edit_url_name = "network:site_edit"
     fields = [
-        ("Code", "code"), ("Name", "name"), ("Legal entity", "legal_entity"), ("Address", "address_line"),
-        ("City", "city"), ("Postal code", "postal_code"), ("Region", "region"), ("Country", "country"),
-        ("Time zone", "time_zone"), ("Status", "status"),
+        ("Code", "code"),
+        ("Name", "name"),
+        ("Legal entity", "legal_entity"),
+        ("Address", "address_line"),
+        ("City", "city"),
+        ("Postal code", "postal_code"),
+        ("Region", "region"),
+        ("Country", "country"),
+        ("Time zone", "time_zone"),
+        ("Status", "status"),
         ("Capabilities", lambda s: ", ".join(s.get_capabilities_display())),
         ("Therapeutic areas", lambda s: ", ".join(s.get_therapeutic_areas_display())),
         ("Clinic days", lambda s: ", ".join(s.get_clinic_days_display())),
-        ("Daily visit capacity", "daily_visit_capacity"), ("Phone", "phone"), ("E-mail", "email"),
+        ("Daily visit capacity", "daily_visit_capacity"),
+        ("Phone", "phone"),
+        ("E-mail", "email"),
     ]
 
     def related_sections(self) -> list[dict[str, Any]]:
@@ -46,7 +55,11 @@ class SiteDetail(RecordDetailView):
         return [
             {
                 "title": "Studies at this site",
-                "columns": [Column("Study", "study", link=True), Column("Status", "status"), Column("Target", "enrollment_target")],
+                "columns": [
+                    Column("Study", "study", link=True),
+                    Column("Status", "status"),
+                    Column("Target", "enrollment_target"),
+                ],
                 "objects": study_sites,
             },
             {
@@ -101,8 +114,14 @@ class OrganizationDetail(RecordDetailView):
     model = Organization
     edit_url_name = "network:organization_edit"
     fields = [
-        ("Kind", "kind"), ("Name", "name"), ("Short name", "short_name"), ("Country", "country"),
-        ("Contact", "contact_name"), ("Contact e-mail", "contact_email"), ("Phone", "phone"), ("Website", "website"),
+        ("Kind", "kind"),
+        ("Name", "name"),
+        ("Short name", "short_name"),
+        ("Country", "country"),
+        ("Contact", "contact_name"),
+        ("Contact e-mail", "contact_email"),
+        ("Phone", "phone"),
+        ("Website", "website"),
         ("Active", lambda o: "yes" if o.is_active else "no"),
     ]
 

@@ -31,9 +31,7 @@ class Person(AuditedModel):
     job_role = models.CharField(max_length=30, choices=JobRole.choices)
     credentials = models.CharField(max_length=60, blank=True, help_text="e.g. MD, RN, CCRC")
     home_site = models.ForeignKey("network.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
-    user = models.OneToOneField(
-        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="person"
-    )
+    user = models.OneToOneField("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="person")
     is_active = models.BooleanField(default=True)
 
     scope_site = "home_site"
@@ -83,7 +81,9 @@ class Assignment(AuditedModel):
     study_role = models.CharField(max_length=30, choices=StudyRole.choices)
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
-    effort_percent = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Planned share of a full-time week")
+    effort_percent = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Planned share of a full-time week"
+    )
 
     scope_site = "study_site__site"
     scope_study_site = "study_site"
@@ -100,9 +100,9 @@ class Assignment(AuditedModel):
 
     @property
     def is_current(self) -> bool:
-        import datetime
+        from django.utils import timezone
 
-        today = datetime.date.today()
+        today = timezone.localdate()
         return self.starts_on <= today and (self.ends_on is None or self.ends_on >= today)
 
     def clean(self) -> None:

@@ -5,7 +5,19 @@ from trialsite.staff.models import Assignment, Person
 class PersonSerializer(VersionedModelSerializer):
     class Meta:
         model = Person
-        fields = ["id", "version", "first_name", "last_name", "credentials", "job_role", "email", "phone", "home_site", "user", "is_active"]
+        fields = [
+            "id",
+            "version",
+            "first_name",
+            "last_name",
+            "credentials",
+            "job_role",
+            "email",
+            "phone",
+            "home_site",
+            "user",
+            "is_active",
+        ]
 
 
 class AssignmentSerializer(VersionedModelSerializer):

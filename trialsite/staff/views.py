@@ -31,19 +31,36 @@ class PersonDetail(RecordDetailView):
     queryset = Person.objects.select_related("home_site", "user")
     edit_url_name = "staff:person_edit"
     fields = [
-        ("Name", lambda p: p), ("Job role", "job_role"), ("Credentials", "credentials"), ("E-mail", "email"),
-        ("Phone", "phone"), ("Home site", "home_site"), ("Login", "user.username"),
+        ("Name", lambda p: p),
+        ("Job role", "job_role"),
+        ("Credentials", "credentials"),
+        ("E-mail", "email"),
+        ("Phone", "phone"),
+        ("Home site", "home_site"),
+        ("Login", "user.username"),
         ("Active", lambda p: "yes" if p.is_active else "no"),
     ]
 
     def related_sections(self) -> list[dict[str, Any]]:
-        rows = Assignment.objects.visible_to(self.request.user).filter(person=self.object).select_related("study_site__study", "study_site__site")
-        return [{
-            "title": "Assignments",
-            "columns": [Column("Study at site", "study_site", link=False), Column("Study role", "study_role"), Column("From", "starts_on"), Column("To", "ends_on"), Column("Effort %", "effort_percent")],
-            "objects": rows,
-            "add_url": reverse("staff:assignment_create") + f"?person={self.object.pk}",
-        }]
+        rows = (
+            Assignment.objects.visible_to(self.request.user)
+            .filter(person=self.object)
+            .select_related("study_site__study", "study_site__site")
+        )
+        return [
+            {
+                "title": "Assignments",
+                "columns": [
+                    Column("Study at site", "study_site", link=False),
+                    Column("Study role", "study_role"),
+                    Column("From", "starts_on"),
+                    Column("To", "ends_on"),
+                    Column("Effort %", "effort_percent"),
+                ],
+                "objects": rows,
+                "add_url": reverse("staff:assignment_create") + f"?person={self.object.pk}",
+            }
+        ]
 
 
 class PersonCreate(RecordFormView):
@@ -67,7 +84,12 @@ class AssignmentList(RecordListView):
         Column("To", "ends_on", sort="ends_on"),
         Column("Effort %", "effort_percent"),
     ]
-    search_fields = ["person__first_name", "person__last_name", "study_site__study__protocol_number", "study_site__site__code"]
+    search_fields = [
+        "person__first_name",
+        "person__last_name",
+        "study_site__study__protocol_number",
+        "study_site__site__code",
+    ]
     filterset_class = AssignmentFilter
     create_url_name = "staff:assignment_create"
     csv_export = True
@@ -78,8 +100,13 @@ class AssignmentDetail(RecordDetailView):
     queryset = Assignment.objects.select_related("person", "study_site__study", "study_site__site")
     edit_url_name = "staff:assignment_edit"
     fields = [
-        ("Person", "person"), ("Study at site", "study_site"), ("Study role", "study_role"), ("From", "starts_on"),
-        ("To", "ends_on"), ("Effort %", "effort_percent"), ("Current", lambda a: "yes" if a.is_current else "no"),
+        ("Person", "person"),
+        ("Study at site", "study_site"),
+        ("Study role", "study_role"),
+        ("From", "starts_on"),
+        ("To", "ends_on"),
+        ("Effort %", "effort_percent"),
+        ("Current", lambda a: "yes" if a.is_current else "no"),
     ]
 
 

@@ -40,7 +40,11 @@ class StudySiteViewSet(ScopedViewSet):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         updated = services.transition_study_site(
-            study_site, to=v["status"], actor=request.user, on=v.get("on"), reason=v.get("reason", ""),
+            study_site,
+            to=v["status"],
+            actor=request.user,
+            on=v.get("on"),
+            reason=v.get("reason", ""),
             expected_version=v["version"],
         )
         return Response(StudySiteSerializer(updated, context=self.get_serializer_context()).data)

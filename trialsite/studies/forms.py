@@ -22,21 +22,48 @@ class StudyForm(ScopedModelForm):
     class Meta:
         model = Study
         fields = [
-            "protocol_number", "short_name", "title", "sponsor", "cro", "phase", "therapeutic_area", "conditions",
-            "registry_id", "status", "enrollment_target", "planned_start", "planned_end",
+            "protocol_number",
+            "short_name",
+            "title",
+            "sponsor",
+            "cro",
+            "phase",
+            "therapeutic_area",
+            "conditions",
+            "registry_id",
+            "status",
+            "enrollment_target",
+            "planned_start",
+            "planned_end",
         ]
-        widgets = {"planned_start": forms.DateInput(attrs={"type": "date"}), "planned_end": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "planned_start": forms.DateInput(attrs={"type": "date"}),
+            "planned_end": forms.DateInput(attrs={"type": "date"}),
+        }
 
 
 class StudySiteForm(ScopedModelForm):
     class Meta:
         model = StudySite
-        fields = ["study", "site", "site_number", "principal_investigator", "irb", "enrollment_target", "first_participant_in_on"]
+        fields = [
+            "study",
+            "site",
+            "site_number",
+            "principal_investigator",
+            "irb",
+            "enrollment_target",
+            "first_participant_in_on",
+        ]
         widgets = {"first_participant_in_on": forms.DateInput(attrs={"type": "date"})}
 
 
 class TransitionForm(forms.Form):
     status = forms.ChoiceField(choices=StudySite.Status.choices, label="New status")
-    on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Effective date", help_text="Defaults to today at the site")
+    on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Effective date",
+        help_text="Defaults to today at the site",
+    )
     reason = forms.CharField(required=False, widget=forms.Textarea, help_text="Required when withdrawing")
     version = forms.IntegerField(widget=forms.HiddenInput)

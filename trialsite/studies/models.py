@@ -35,19 +35,30 @@ class Study(AuditedModel):
     short_name = models.CharField(max_length=80)
     title = models.TextField()
     sponsor = models.ForeignKey(
-        "network.Organization", on_delete=models.PROTECT, related_name="sponsored_studies",
+        "network.Organization",
+        on_delete=models.PROTECT,
+        related_name="sponsored_studies",
         limit_choices_to={"kind": "sponsor"},
     )
     cro = models.ForeignKey(
-        "network.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="cro_studies",
+        "network.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cro_studies",
         limit_choices_to={"kind": "cro"},
     )
     phase = models.CharField(max_length=10, choices=Phase.choices)
     therapeutic_area = models.CharField(max_length=30, choices=TherapeuticArea.choices)
     conditions = models.JSONField(default=list, blank=True, help_text="Conditions studied, one per line")
     registry_id = models.CharField(
-        max_length=20, blank=True,
-        validators=[RegexValidator(r"^(NCT\d{8}|\d{4}-\d{6}-\d{2}(-\d{2})?|[A-Za-z0-9-]{3,20})$", "Use a registry id such as NCT01234567.")],
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^(NCT\d{8}|\d{4}-\d{6}-\d{2}(-\d{2})?|[A-Za-z0-9-]{3,20})$", "Use a registry id such as NCT01234567."
+            )
+        ],
         help_text="e.g. ClinicalTrials.gov NCT number or EU CT number",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
@@ -100,8 +111,13 @@ class StudySite(AuditedModel):
         "staff.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="pi_of"
     )
     irb = models.ForeignKey(
-        "network.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="irb_study_sites",
-        limit_choices_to={"kind": "irb"}, verbose_name="IRB / ethics committee",
+        "network.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="irb_study_sites",
+        limit_choices_to={"kind": "irb"},
+        verbose_name="IRB / ethics committee",
     )
     enrollment_target = models.PositiveIntegerField(null=True, blank=True)
     selected_on = models.DateField(null=True, blank=True, editable=False)
@@ -134,5 +150,11 @@ class StudySite(AuditedModel):
     def clean(self) -> None:
         if self.irb_id and self.irb.kind != "irb":
             raise ValidationError({"irb": "Choose an organization of kind IRB / ethics committee."})
-        if self.principal_investigator_id and self.site_id and self.principal_investigator.job_role not in ("pi", "sub_investigator"):
-            raise ValidationError({"principal_investigator": "The principal investigator must be an investigator (PI or sub-investigator)."})
+        if (
+            self.principal_investigator_id
+            and self.site_id
+            and self.principal_investigator.job_role not in ("pi", "sub_investigator")
+        ):
+            raise ValidationError(
+                {"principal_investigator": "The principal investigator must be a PI or sub-investigator."}
+            )

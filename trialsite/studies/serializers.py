@@ -10,8 +10,21 @@ class StudySerializer(VersionedModelSerializer):
     class Meta:
         model = Study
         fields = [
-            "id", "version", "protocol_number", "short_name", "title", "sponsor", "cro", "phase", "therapeutic_area",
-            "conditions", "registry_id", "status", "enrollment_target", "planned_start", "planned_end",
+            "id",
+            "version",
+            "protocol_number",
+            "short_name",
+            "title",
+            "sponsor",
+            "cro",
+            "phase",
+            "therapeutic_area",
+            "conditions",
+            "registry_id",
+            "status",
+            "enrollment_target",
+            "planned_start",
+            "planned_end",
         ]
 
 
@@ -19,8 +32,19 @@ class StudySiteSerializer(VersionedModelSerializer):
     class Meta:
         model = StudySite
         fields = [
-            "id", "version", "study", "site", "site_number", "status", "principal_investigator", "irb",
-            "enrollment_target", "selected_on", "activated_on", "first_participant_in_on", "closed_on",
+            "id",
+            "version",
+            "study",
+            "site",
+            "site_number",
+            "status",
+            "principal_investigator",
+            "irb",
+            "enrollment_target",
+            "selected_on",
+            "activated_on",
+            "first_participant_in_on",
+            "closed_on",
         ]
         read_only_fields = ["status", "selected_on", "activated_on", "closed_on"]
 

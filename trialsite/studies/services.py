@@ -34,7 +34,12 @@ def allowed_next(study_site: StudySite) -> list[str]:
 
 @transaction.atomic
 def transition_study_site(
-    study_site: StudySite, *, to: str, actor: Any, on: datetime.date | None = None, reason: str = "",
+    study_site: StudySite,
+    *,
+    to: str,
+    actor: Any,
+    on: datetime.date | None = None,
+    reason: str = "",
     expected_version: int | None = None,
 ) -> StudySite:
     """Move a study at a site to its next life-cycle status, stamping the key date."""

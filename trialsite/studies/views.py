@@ -39,20 +39,42 @@ class StudyDetail(RecordDetailView):
     queryset = Study.objects.select_related("sponsor", "cro")
     edit_url_name = "studies:study_edit"
     fields = [
-        ("Protocol number", "protocol_number"), ("Short name", "short_name"), ("Title", "title"),
-        ("Sponsor", "sponsor"), ("CRO", "cro"), ("Phase", "phase"), ("Therapeutic area", "therapeutic_area"),
-        ("Conditions", lambda s: "; ".join(s.conditions)), ("Registry id", "registry_id"), ("Status", "status"),
-        ("Enrollment target", "enrollment_target"), ("Planned start", "planned_start"), ("Planned end", "planned_end"),
+        ("Protocol number", "protocol_number"),
+        ("Short name", "short_name"),
+        ("Title", "title"),
+        ("Sponsor", "sponsor"),
+        ("CRO", "cro"),
+        ("Phase", "phase"),
+        ("Therapeutic area", "therapeutic_area"),
+        ("Conditions", lambda s: "; ".join(s.conditions)),
+        ("Registry id", "registry_id"),
+        ("Status", "status"),
+        ("Enrollment target", "enrollment_target"),
+        ("Planned start", "planned_start"),
+        ("Planned end", "planned_end"),
     ]
 
     def related_sections(self) -> list[dict[str, Any]]:
-        rows = StudySite.objects.visible_to(self.request.user).filter(study=self.object).select_related("site", "study", "principal_investigator")
-        return [{
-            "title": "Sites",
-            "columns": [Column("Site", lambda ss: ss, link=True), Column("Status", "status"), Column("PI", "principal_investigator"), Column("Target", "enrollment_target")],
-            "objects": rows,
-            "add_url": reverse("studies:studysite_create") + f"?study={self.object.pk}" if StudySite.can_create(self.grants) else None,
-        }]
+        rows = (
+            StudySite.objects.visible_to(self.request.user)
+            .filter(study=self.object)
+            .select_related("site", "study", "principal_investigator")
+        )
+        return [
+            {
+                "title": "Sites",
+                "columns": [
+                    Column("Site", lambda ss: ss, link=True),
+                    Column("Status", "status"),
+                    Column("PI", "principal_investigator"),
+                    Column("Target", "enrollment_target"),
+                ],
+                "objects": rows,
+                "add_url": reverse("studies:studysite_create") + f"?study={self.object.pk}"
+                if StudySite.can_create(self.grants)
+                else None,
+            }
+        ]
 
 
 class StudyCreate(RecordFormView):
@@ -88,10 +110,17 @@ class StudySiteDetail(RecordDetailView):
     queryset = StudySite.objects.select_related("study", "site", "principal_investigator", "irb")
     edit_url_name = "studies:studysite_edit"
     fields = [
-        ("Study", "study"), ("Site", "site"), ("Site number", "site_number"), ("Status", "status"),
-        ("Principal investigator", "principal_investigator"), ("IRB / ethics committee", "irb"),
-        ("Enrollment target", "enrollment_target"), ("Selected", "selected_on"), ("Activated", "activated_on"),
-        ("First participant in", "first_participant_in_on"), ("Closed", "closed_on"),
+        ("Study", "study"),
+        ("Site", "site"),
+        ("Site number", "site_number"),
+        ("Status", "status"),
+        ("Principal investigator", "principal_investigator"),
+        ("IRB / ethics committee", "irb"),
+        ("Enrollment target", "enrollment_target"),
+        ("Selected", "selected_on"),
+        ("Activated", "activated_on"),
+        ("First participant in", "first_participant_in_on"),
+        ("Closed", "closed_on"),
     ]
 
     def actions(self) -> list[dict[str, Any]]:
@@ -100,13 +129,26 @@ class StudySiteDetail(RecordDetailView):
         return []
 
     def related_sections(self) -> list[dict[str, Any]]:
-        staff = Assignment.objects.visible_to(self.request.user).filter(study_site=self.object).select_related("person", "study_site__study", "study_site__site")
-        return [{
-            "title": "Study team",
-            "columns": [Column("Person", "person", link=False), Column("Study role", "study_role"), Column("From", "starts_on"), Column("To", "ends_on")],
-            "objects": staff,
-            "add_url": reverse("staff:assignment_create") + f"?study_site={self.object.pk}" if can_write(self.request.user, self.object) else None,
-        }]
+        staff = (
+            Assignment.objects.visible_to(self.request.user)
+            .filter(study_site=self.object)
+            .select_related("person", "study_site__study", "study_site__site")
+        )
+        return [
+            {
+                "title": "Study team",
+                "columns": [
+                    Column("Person", "person", link=False),
+                    Column("Study role", "study_role"),
+                    Column("From", "starts_on"),
+                    Column("To", "ends_on"),
+                ],
+                "objects": staff,
+                "add_url": reverse("staff:assignment_create") + f"?study_site={self.object.pk}"
+                if can_write(self.request.user, self.object)
+                else None,
+            }
+        ]
 
 
 class StudySiteCreate(RecordFormView):
@@ -132,8 +174,12 @@ def studysite_transition(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.transition_study_site(
-                study_site, to=form.cleaned_data["status"], actor=request.user, on=form.cleaned_data["on"],
-                reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"],
+                study_site,
+                to=form.cleaned_data["status"],
+                actor=request.user,
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             for field, errs in exc.error_dict.items():
@@ -143,4 +189,8 @@ def studysite_transition(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Status changed.")
             return redirect(study_site.get_absolute_url())
-    return render(request, "core/form.html", {"form": form, "title": f"Change status of {study_site}", "cancel_url": study_site.get_absolute_url()})
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": f"Change status of {study_site}", "cancel_url": study_site.get_absolute_url()},
+    )

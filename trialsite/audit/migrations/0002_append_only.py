@@ -5,7 +5,8 @@ from django.db import migrations
 FORBID = """
 CREATE OR REPLACE FUNCTION trialsite_audit_forbid() RETURNS trigger AS $$
 BEGIN
-  RAISE EXCEPTION 'audit_auditentry is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+  RAISE EXCEPTION USING MESSAGE = 'audit_auditentry is append-only: ' || TG_OP || ' refused',
+    ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS audit_auditentry_no_update_delete ON audit_auditentry;
