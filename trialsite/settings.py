@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "trialsite.protocols",
     "trialsite.participants",
     "trialsite.visits",
+    "trialsite.recruitment",
     "trialsite.demo",
 ]
 
