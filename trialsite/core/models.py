@@ -1,21 +1,27 @@
 """Base model for every regulated record: audit trail, optimistic version, scope.
 
-Every write path is covered, not only `save()`: `QuerySet.update()` (and so `bulk_update`),
-`bulk_create`, `delete()` and cascades all write one audit entry per row in the same
+Every write path is covered, not only `save()`: `objects.create()`, `get_or_create`,
+`update_or_create`, `QuerySet.update()` (F() expressions included), `bulk_update`, `bulk_create`,
+`delete()`, cascades and raw fixture loads all write one audit entry per row in the same
 transaction (standards A1). The version column refuses stale edits (standards F1).
+Many-to-many fields are refused on audited models by a system check (their changes bypass save()).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
+from django.core import checks
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -23,6 +29,9 @@ from trialsite.core import context
 from trialsite.core.exceptions import ConflictError
 
 UNTRACKED_FIELDS = {"version", "updated_at", "created_at"}
+# Rows per statement for the audit insert and the pk-list chunks of bulk paths (SQLite caps parameters).
+AUDIT_BATCH = 1000
+PK_CHUNK = 5000
 
 
 def jsonable(value: Any) -> Any:
@@ -42,16 +51,24 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+_TRACKED_CACHE: dict[type, list[str]] = {}
+
+
 def tracked_attnames(model: type[models.Model]) -> list[str]:
-    skip = UNTRACKED_FIELDS | set(getattr(model, "audit_exclude", ()))
-    return [f.attname for f in model._meta.concrete_fields if f.attname not in skip and not f.primary_key]
+    """Column names an audit entry records for this model (cached: called once per written row)."""
+    names = _TRACKED_CACHE.get(model)
+    if names is None:
+        skip = UNTRACKED_FIELDS | set(getattr(model, "audit_exclude", ()))
+        names = [f.attname for f in model._meta.concrete_fields if f.attname not in skip and not f.primary_key]
+        _TRACKED_CACHE[model] = names
+    return names
 
 
 REDACTED = "(redacted)"
 
 
-def snapshot(obj: models.Model) -> dict[str, Any]:
-    return {name: jsonable(getattr(obj, name)) for name in tracked_attnames(type(obj))}
+def snapshot(obj: models.Model, names: Iterable[str] | None = None) -> dict[str, Any]:
+    return {name: jsonable(getattr(obj, name)) for name in (tracked_attnames(type(obj)) if names is None else names)}
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
@@ -66,38 +83,88 @@ def _resolve(obj: models.Model, path: str | None) -> int | None:
         return obj.pk
     *hops, last = path.split("__")
     target: Any = obj
-    for hop in hops:
-        target = getattr(target, hop, None)
-        if target is None:
-            return None
-    field = type(target)._meta.get_field(last)
-    return getattr(target, field.attname if field.is_relation else last, None)
+    try:
+        for hop in hops:
+            target = getattr(target, hop, None)
+            if target is None:
+                return None
+        field = type(target)._meta.get_field(last)
+        return getattr(target, field.attname if field.is_relation else last, None)
+    except ObjectDoesNotExist:  # a parent already gone within a cascade
+        return None
 
 
-def write_audit_entries(rows: Iterable[tuple[models.Model, str, dict[str, Any]]], event: str = "") -> None:
-    """Write audit entries for (object, action, changes) rows, attributed to the current actor."""
+def relation_paths(model: type[models.Model]) -> list[str]:
+    """Relations to load with a batch of rows, so repr and scope cost no query per row."""
+    paths = [f.name for f in model._meta.concrete_fields if f.is_relation]
+    for path in (getattr(model, "scope_site", None), getattr(model, "scope_study_site", None)):
+        if path and path != "pk" and "__" in path and not getattr(model, "scope_multi", False):
+            paths.append(path.rsplit("__", 1)[0])
+    return sorted(set(paths))
+
+
+def _content_type_id(model: type[models.Model], using: str) -> int:
     from django.contrib.contenttypes.models import ContentType
 
+    return ContentType.objects.db_manager(using).get_for_model(model, for_concrete_model=False).pk
+
+
+_delete_buffer: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("audit_delete_buffer", default=None)
+
+
+@contextlib.contextmanager
+def _buffered_deletes(using: str) -> Iterator[None]:
+    """Collect the delete entries of one delete (cascades included) and insert them in one batch."""
+    if _delete_buffer.get() is not None:  # nested: the outer delete flushes
+        yield
+        return
+    buffer: list[Any] = []
+    token = _delete_buffer.set(buffer)
+    try:
+        yield
+    finally:
+        _delete_buffer.reset(token)
+    _insert(buffer, using)
+
+
+def _insert(entries: list[Any], using: str) -> None:
+    if entries:
+        from trialsite.audit.models import AuditEntry
+
+        AuditEntry.objects.using(using).bulk_create(entries, batch_size=AUDIT_BATCH)
+
+
+def build_audit_entries(
+    rows: Iterable[tuple[models.Model, str, dict[str, Any]]], event: str = "", using: str = "default"
+) -> list[Any]:
+    """Audit entries (unsaved) for (object, action, changes) rows, attributed to the current actor."""
     from trialsite.audit.models import AuditEntry
 
     ctx = context.current()
     now = timezone.now()
+    actor_id = ctx.user.pk if ctx.user is not None else None
+    label = ctx.label
+    ct_ids: dict[type, int] = {}
     entries = []
     for obj, action, changes in rows:
         if action == "update" and not changes:
             continue
+        model = type(obj)
         for name in getattr(obj, "audit_redact", ()):
             if name in changes:  # record that a secret changed, never the secret (or its hash)
                 changes[name] = [REDACTED, REDACTED]
         site_id, study_site_id = obj.audit_scope() if hasattr(obj, "audit_scope") else (None, None)
+        ct_id = ct_ids.get(model)
+        if ct_id is None:
+            ct_id = ct_ids[model] = _content_type_id(model, using)
         entries.append(
             AuditEntry(
                 at=now,
-                actor=ctx.user,
-                actor_label=ctx.label,
+                actor_id=actor_id,
+                actor_label=label,
                 action=action,
                 event=event or getattr(obj, "_audit_event", ""),
-                content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+                content_type_id=ct_id,
                 object_id=str(obj.pk),
                 object_repr=str(obj)[:200],
                 changes=changes,
@@ -107,45 +174,111 @@ def write_audit_entries(rows: Iterable[tuple[models.Model, str, dict[str, Any]]]
                 study_site_id=study_site_id,
             )
         )
-    if entries:
-        AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    return entries
+
+
+def write_audit_entries(
+    rows: Iterable[tuple[models.Model, str, dict[str, Any]]], event: str = "", using: str = "default"
+) -> None:
+    """Write audit entries for (object, action, changes) rows, attributed to the current actor."""
+    _insert(build_audit_entries(rows, event, using), using)
+
+
+def _chunks(items: list[Any], size: int = PK_CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 class AuditedQuerySet(models.QuerySet):
     """Bulk writes that still leave one audit entry per row."""
 
     def update(self, **kwargs: Any) -> int:
+        """Update the rows and record each row's old and new values (as computed by the database)."""
+        if self.query.is_sliced:
+            raise TypeError("Cannot update a query once a slice has been taken.")
         model = self.model
+        self._for_write = True
+        opts = model._meta
+        tracked = set(tracked_attnames(model))
+        names = list(dict.fromkeys(opts.get_field(k).attname for k in kwargs if k != "pk"))
+        audited = [n for n in names if n in tracked]
         with transaction.atomic(using=self.db):
-            names = [model._meta.get_field(k).attname for k in kwargs]
-            before = {row["pk"]: row for row in self.select_for_update().values("pk", *names)}
+            base = models.QuerySet(model, using=self.db)
+            # Lock the rows first, so nobody changes them between the old read and the new read.
+            locked = base.filter(pk__in=self.values("pk")).select_for_update()
+            before = {row["pk"]: row for row in locked.values("pk", *audited)}
             if not before:
                 return 0
             if issubclass(model, AuditedModel) and "version" not in kwargs:
                 kwargs["version"] = F("version") + 1
             kwargs.setdefault("updated_at", timezone.now())
-            count = models.QuerySet(model, using=self.db).filter(pk__in=before).update(**kwargs)
-            rows = []
-            for obj in models.QuerySet(model, using=self.db).filter(pk__in=before):
-                old = {n: jsonable(before[obj.pk][n]) for n in names if n not in UNTRACKED_FIELDS}
-                new = {n: jsonable(getattr(obj, n)) for n in old}
-                rows.append((obj, "update", diff(old, new)))
-            write_audit_entries(rows)
+            pks = list(before)
+            count = 0
+            for chunk in _chunks(pks):
+                count += base.filter(pk__in=chunk).update(**kwargs)
+            related = relation_paths(model)
+            entries = []
+            for chunk in _chunks(pks):
+                rows = []
+                for obj in base.filter(pk__in=chunk).select_related(*related):
+                    old = {n: jsonable(before[obj.pk][n]) for n in audited}
+                    rows.append((obj, "update", diff(old, snapshot(obj, audited))))
+                entries.extend(build_audit_entries(rows, using=self.db))
+            _insert(entries, self.db)
+            self._result_cache = None
             return count
 
+    update.alters_data = True
+
+    def bulk_update(self, objs: Iterable[models.Model], fields: Iterable[str], batch_size: int | None = None) -> int:
+        """bulk_update refuses stale objects like save() does, and keeps their version current."""
+        objs = tuple(objs)
+        with transaction.atomic(using=self.db):
+            if issubclass(self.model, AuditedModel) and objs:
+                pks = [o.pk for o in objs]
+                stored: dict[Any, int] = {}
+                for chunk in _chunks(pks):
+                    locked = models.QuerySet(self.model, using=self.db).filter(pk__in=chunk).select_for_update()
+                    stored.update(locked.values_list("pk", "version"))
+                stale = [o.pk for o in objs if stored.get(o.pk) != o.version]
+                if stale:
+                    raise ConflictError(
+                        f"{len(stale)} of the records changed since they were loaded (ids {stale[:5]})."
+                    )
+            count = super().bulk_update(objs, fields, batch_size=batch_size)
+            now = timezone.now()
+            for obj in objs:
+                if isinstance(obj, AuditedModel):
+                    obj.version += 1
+                    obj.updated_at = now
+            return count
+
+    bulk_update.alters_data = True
+
     def bulk_create(self, objs: Iterable[models.Model], *args: Any, **kwargs: Any) -> list[models.Model]:
+        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+            raise ValueError("Audited records cannot be bulk-created with ignore_conflicts or update_conflicts.")
         objs = list(objs)
         with transaction.atomic(using=self.db):
             created = super().bulk_create(objs, *args, **kwargs)
             if created and created[0].pk is None:
                 raise RuntimeError("bulk_create returned no primary keys; audited bulk inserts need them.")
-            write_audit_entries((o, "create", diff({}, snapshot(o))) for o in created)
+            related = relation_paths(self.model)
+            for chunk in _chunks(created):
+                if related:
+                    models.prefetch_related_objects(chunk, *related)
+                write_audit_entries(((o, "create", diff({}, snapshot(o))) for o in chunk), using=self.db)
             return created
+
+    bulk_create.alters_data = True
 
     def delete(self) -> tuple[int, dict[str, int]]:
         # post_delete (below) records each row, cascades included, inside Django's delete transaction.
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db), _buffered_deletes(self.db):
             return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
 
     def visible_to(self, user: Any, action: str = "view") -> AuditedQuerySet:
         """The one scoping mechanism: rows this user may see (or change) and nothing else."""
@@ -206,12 +339,23 @@ class AuditedModel(models.Model):
     # -- writes ------------------------------------------------------------------------------
     def save(self, *args: Any, **kwargs: Any) -> None:
         using = kwargs.get("using") or self._state.db or "default"
+        context.current()  # no actor, no write: fail before touching the database
         with transaction.atomic(using=using):
             if self._state.adding or self.pk is None:
+                if self.pk is not None and not kwargs.get("force_update"):
+                    # A new object with an explicit id must not silently overwrite an existing row.
+                    kwargs["force_insert"] = True
                 super().save(*args, **kwargs)
-                write_audit_entries([(self, "create", diff({}, snapshot(self)))])
+                write_audit_entries([(self, "create", diff({}, snapshot(self)))], using=using)
                 return
-            names = tracked_attnames(type(self))
+            tracked = tracked_attnames(type(self))
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                wanted = {type(self)._meta.get_field(n).attname for n in update_fields}
+                names = [n for n in tracked if n in wanted]
+            else:
+                deferred = self.get_deferred_fields()  # Django saves only the loaded fields
+                names = [n for n in tracked if n not in deferred]
             old = (
                 type(self)
                 ._base_manager.using(using)
@@ -225,11 +369,25 @@ class AuditedModel(models.Model):
             if old["version"] != self.version:
                 raise ConflictError()
             self.version = old["version"] + 1
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "version", "updated_at"}
-            super().save(*args, **kwargs)
-            new = snapshot(self)
-            write_audit_entries([(self, "update", diff({k: jsonable(old[k]) for k in names}, new))])
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+            try:
+                super().save(*args, **kwargs)
+            except BaseException:
+                self.version = old["version"]  # the write was rolled back; so is the version
+                raise
+            write_audit_entries(
+                [(self, "update", diff({k: jsonable(old[k]) for k in names}, snapshot(self, names)))], using=using
+            )
+
+    save.alters_data = True
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        using = kwargs.get("using") or self._state.db or "default"
+        with transaction.atomic(using=using), _buffered_deletes(using):
+            return super().delete(*args, **kwargs)
+
+    delete.alters_data = True
 
     def save_with_reason(self, reason: str, event: str = "") -> None:
         self._audit_reason = reason
@@ -242,6 +400,56 @@ class AuditedModel(models.Model):
 
 
 @receiver(post_delete)
-def _audit_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+def _audit_delete(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:
     if isinstance(instance, AuditedModel):
-        write_audit_entries([(instance, "delete", {k: [v, None] for k, v in snapshot(instance).items()})])
+        entries = build_audit_entries(
+            [(instance, "delete", {k: [v, None] for k, v in snapshot(instance).items()})], using=using
+        )
+        buffer = _delete_buffer.get()
+        if buffer is not None:
+            buffer.extend(entries)
+        else:  # a delete that did not pass through our delete() (e.g. a non-audited parent's cascade)
+            _insert(entries, using)
+
+
+@receiver(post_save)
+def _audit_raw_save(
+    sender: type[models.Model], instance: models.Model, raw: bool, created: bool, **kwargs: Any
+) -> None:
+    """Fixture loads (loaddata) call save_base(raw=True) and bypass save(): record them too."""
+    if raw and isinstance(instance, AuditedModel):
+        using = kwargs.get("using") or "default"
+        action = "create" if created else "update"
+        named = context.current_or_none()
+        actor = (
+            contextlib.nullcontext()
+            if named and (named.user or named.process)
+            else context.acting_as(process="command:loaddata")
+        )
+        with actor:
+            write_audit_entries([(instance, action, diff({}, snapshot(instance)))], event="fixture.load", using=using)
+
+
+@checks.register(checks.Tags.models)
+def check_no_many_to_many(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Audited models may not declare many-to-many fields: their changes bypass save() and the audit trail."""
+    from django.apps import apps
+    from django.contrib.auth.models import PermissionsMixin
+
+    inherited = {f.name for f in PermissionsMixin._meta.local_many_to_many}  # unused by TrialSite: roles instead
+    errors = []
+    for model in apps.get_models():
+        if not issubclass(model, AuditedModel):
+            continue
+        for field in model._meta.local_many_to_many:
+            if issubclass(model, PermissionsMixin) and field.name in inherited:
+                continue
+            errors.append(
+                checks.Error(
+                    f"{model._meta.label}.{field.name} is a ManyToManyField on an audited model.",
+                    hint="Use an explicit AuditedModel for the link (like RoleAssignment), so every change is audited.",
+                    obj=model,
+                    id="trialsite.E001",
+                )
+            )
+    return errors
