@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views import generic
@@ -236,7 +237,7 @@ class RecordFormView(ScopedMixin, generic.FormView):
         pk = self.kwargs.get("pk")
         if pk is None:
             return None
-        obj = generic.detail.SingleObjectMixin.get_object(self, self.get_queryset())
+        obj = get_object_or_404(self.get_queryset(), pk=pk)
         if not can_write(self.request.user, obj):
             raise PermissionDenied("You may read this record but not change it.")
         return obj
