@@ -32,10 +32,21 @@ class ProtocolVersion(StudyScoped):
     label = models.CharField(max_length=40, help_text="e.g. 1.0, Amendment 2")
     effective_on = models.DateField(help_text="The schedule applies to visits from this date")
     notes = models.TextField(blank=True)
+    based_on = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="amendments",
+        help_text="The version this amendment was copied from",
+    )
 
     class Meta:
         ordering = ["study", "effective_on"]
-        constraints = [models.UniqueConstraint(fields=["study", "label"], name="protocolversion_unique_label")]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "label"], name="protocolversion_unique_label"),
+            models.UniqueConstraint(fields=["study", "effective_on"], name="protocolversion_unique_effective_on"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.study.protocol_number} v{self.label}"
