@@ -46,6 +46,12 @@ def make_participant(study_site, n=1, **extra):  # noqa: ANN001, ANN201
     )
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # noqa: ANN001, ANN202
+    """The fixture network sets ten passwords per test; a fast hasher keeps these tests quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def schedule(net):  # noqa: ANN001, ANN201
     version = make_schedule(net.study_x)
