@@ -39,7 +39,10 @@ def jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, decimal.Decimal):
-        return str(value)
+        # One spelling per number, however it was typed or stored ("10.5" and "10.50" are equal).
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return value.astimezone(datetime.UTC).isoformat()
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
