@@ -22,6 +22,7 @@ class UserSerializer(VersionedModelSerializer):
         read_only_fields = ["last_login"]
 
     def create(self, validated_data):  # noqa: ANN001, ANN201
+        self._pop_reason(validated_data)
         validated_data.pop("version", None)
         user = User(**validated_data)
         user.set_unusable_password()
@@ -30,10 +31,25 @@ class UserSerializer(VersionedModelSerializer):
 
 class RoleAssignmentSerializer(VersionedModelSerializer):
     scope_label = serializers.CharField(read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+    site_code = serializers.CharField(source="site.code", read_only=True, allow_null=True)
+    study_site_label = serializers.CharField(source="study_site", read_only=True, allow_null=True)
 
     class Meta:
         model = RoleAssignment
-        fields = ["id", "version", "user", "role", "site", "study_site", "scope_label", "is_active"]
+        fields = [
+            "id",
+            "version",
+            "user",
+            "username",
+            "role",
+            "site",
+            "site_code",
+            "study_site",
+            "study_site_label",
+            "scope_label",
+            "is_active",
+        ]
 
 
 class UserViewSet(ScopedViewSet):
@@ -48,10 +64,11 @@ class UserViewSet(ScopedViewSet):
 
 
 class RoleAssignmentViewSet(ScopedViewSet):
-    queryset = RoleAssignment.objects.select_related("user")
+    queryset = RoleAssignment.objects.select_related("user", "site", "study_site__study", "study_site__site")
     serializer_class = RoleAssignmentSerializer
     filterset_fields = ["user", "role", "site", "study_site", "is_active"]
-    ordering_fields = ["role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    ordering_fields = ["role", "user__username"]
     ordering = ["user__username", "role"]
 
 

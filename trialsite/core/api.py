@@ -1,14 +1,27 @@
-"""API conventions shared by every endpoint: scoping, versioned writes, clear errors."""
+"""API conventions shared by every endpoint: scoping, versioned writes, clear errors.
+
+- Scope: every queryset goes through `visible_to`; out of scope is a 404 like a missing row.
+- Concurrency (standards F1): writes name the version they were based on, in the body
+  (`version`, stale → 409) or as `If-Match: "<version>"` (stale → 412); detail responses
+  carry the version as `ETag`.
+- Bad input (standards F3): every refusal is a 4xx naming the field; never a 500.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404
-from rest_framework import exceptions, permissions, serializers, status, viewsets
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, filters, permissions, serializers, status, viewsets
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -19,7 +32,14 @@ from trialsite.core.models import AuditedModel
 from trialsite.core.services import can_write, save_record, validation_messages
 
 
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record changed since the version named in If-Match. Reload it and apply your change again."
+    default_code = "precondition_failed"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Turn service errors into the API's answers: 409 conflict, 400 per field, 403, 404."""
     if isinstance(exc, ConflictError):
         return Response({"detail": exc.message, "code": "conflict"}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
@@ -31,11 +51,49 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return drf_exception_handler(exc, context)
 
 
+# -- optimistic concurrency over HTTP ------------------------------------------------------------
+def etag_for(instance: AuditedModel) -> str:
+    """The strong entity tag of a record: its version (what If-Match must name to change it)."""
+    return f'"{instance.version}"'
+
+
+def if_match_version(request: Request, current: int) -> int | None:
+    """The version an `If-Match` header vouches for, or None without the header.
+
+    Raises 412 when no tag in the header is the record's current version (RFC 9110 13.1.1:
+    strong comparison, so weak tags never match; "*" matches any existing record).
+    """
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    tags = [t.strip() for t in header.split(",") if t.strip()]
+    if "*" in tags or f'"{current}"' in tags:
+        return current
+    raise PreconditionFailed()
+
+
+def with_version(data: Any, version: int | None) -> Any:
+    """The request body with the If-Match version filled in where the body names none."""
+    if version is None or not hasattr(data, "keys") or "version" in data:
+        return data
+    if hasattr(data, "copy") and hasattr(data, "getlist"):  # a form-encoded QueryDict
+        merged = data.copy()
+        merged["version"] = str(version)
+        return merged
+    return {**data, "version": version}
+
+
+# -- fields and serializers ----------------------------------------------------------------------
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     """A foreign key whose choices are only the rows the requesting user may see.
 
     An id outside the user's scope gets the same answer as an id that does not exist.
     """
+
+    default_error_messages = {
+        "does_not_exist": 'Invalid pk "{pk_value}" - object does not exist.',
+        "incorrect_type": "Incorrect type. Expected pk value, received {data_type}.",
+    }
 
     def get_queryset(self) -> models.QuerySet:
         qs = super().get_queryset()
@@ -44,17 +102,43 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
             return qs.visible_to(request.user, "view")
         return qs
 
+    def to_internal_value(self, data: Any) -> Any:
+        # Booleans are ints to Python; a primary key is never true/false.
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
 
 class VersionedModelSerializer(serializers.ModelSerializer):
     """Model serializer with optimistic concurrency and model validation.
 
-    Updates must send the `version` they were based on; a stale one answers 409.
+    Updates must send the `version` they were based on (or an If-Match header); a stale one
+    answers 409. An optional write-only `change_reason` is recorded in the audit trail (a field
+    of its own, since some records have a `reason` of their own).
+    Uniqueness over several fields is checked by the model (save_record), which names the field.
     """
 
     serializer_related_field = ScopedRelatedField
     version = serializers.IntegerField(
-        required=False, min_value=1, help_text="Send back the version you read; a stale version is refused with 409."
+        required=False,
+        min_value=1,
+        max_value=2_147_483_647,
+        help_text="Send back the version you read (or use If-Match); a stale version is refused with 409.",
     )
+    change_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why you make this change; recorded in the audit trail.",
+    )
+
+    def get_field_names(self, declared_fields: dict[str, Any], info: Any) -> list[str]:
+        names = list(super().get_field_names(declared_fields, info))
+        return names if "change_reason" in names else [*names, "change_reason"]
+
+    def get_unique_together_validators(self) -> list[Any]:
+        return []  # the model's own validation reports these per field (core.services.name_unique_fields)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None and "version" not in attrs:
@@ -63,22 +147,157 @@ class VersionedModelSerializer(serializers.ModelSerializer):
 
     def _save(self, instance: AuditedModel) -> AuditedModel:
         request = self.context["request"]
-        return save_record(
-            instance,
-            actor=request.user,
-            reason=request.data.get("reason", "") if isinstance(request.data, dict) else "",
-        )
+        return save_record(instance, actor=request.user, reason=self._reason)
+
+    def _pop_reason(self, validated_data: dict[str, Any]) -> None:
+        self._reason = validated_data.pop("change_reason", "") or ""
 
     def create(self, validated_data: dict[str, Any]) -> AuditedModel:
+        self._pop_reason(validated_data)
         validated_data.pop("version", None)
         instance = self.Meta.model(**validated_data)
         return self._save(instance)
 
     def update(self, instance: AuditedModel, validated_data: dict[str, Any]) -> AuditedModel:
+        self._pop_reason(validated_data)
         instance.version = validated_data.pop("version")
         for key, value in validated_data.items():
             setattr(instance, key, value)
         return self._save(instance)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """What a refused request answers (403, 404, 409, 412)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+class FieldErrorsSerializer(serializers.Serializer):
+    """A 400: messages per field name (and `non_field_errors` for the record as a whole)."""
+
+    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+# -- schema --------------------------------------------------------------------------------------
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='Optional alternative to the `version` field: the ETag you read, e.g. "3". '
+    "A stale one answers 412 Precondition Failed and nothing is changed.",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description='The record\'s version as an entity tag, e.g. "3"; send it back in If-Match.',
+)
+
+
+class VersionedAutoSchema(AutoSchema):
+    """Documents the concurrency contract and the error answers on every scoped endpoint."""
+
+    def _is_versioned_write(self) -> bool:
+        action = getattr(self.view, "action", None)
+        return self.method in ("PUT", "PATCH") or (
+            self.method == "POST" and action in getattr(self.view, "if_match_actions", ())
+        )
+
+    def get_override_parameters(self) -> list[Any]:
+        params = list(super().get_override_parameters())
+        if self._is_versioned_write():
+            params.append(IF_MATCH)
+        if self.method in ("PUT", "PATCH", "POST") or (self.method == "GET" and not self._is_list_view()):
+            params.append(ETAG)
+        return params
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        errors: dict[str, Any] = {}
+        if self.method in ("POST", "PUT", "PATCH"):
+            errors["400"] = FieldErrorsSerializer
+            errors["403"] = ErrorSerializer
+        if self.method in ("GET", "PUT", "PATCH") and not self._is_list_view() or self._is_versioned_write():
+            errors["404"] = ErrorSerializer
+        if self._is_versioned_write():
+            errors["409"] = ErrorSerializer
+            errors["412"] = ErrorSerializer
+        for code, serializer in errors.items():
+            responses.setdefault(code, self._get_response_for_code(serializer, code, direction=direction))
+        return responses
+
+
+def postprocess_schema_enums(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular's enum hook, with a stable name for every choice set of the project.
+
+    Many models have a `status`; without names they collide (StatusC15Enum) and the schema
+    fails `--fail-on-warn`. Each TextChoices/IntegerChoices class of trialsite is named after
+    its qualified name (StudySite.Status → StudySiteStatusEnum); identical sets share a name.
+    """
+    from drf_spectacular import hooks
+    from drf_spectacular.plumbing import _load_enum_name_overrides
+    from drf_spectacular.settings import spectacular_settings
+
+    overrides = dict(spectacular_settings.ENUM_NAME_OVERRIDES)
+    overrides.update(project_enum_names(set(overrides)))
+    _load_enum_name_overrides.cache_clear()
+    spectacular_settings.apply_patches({"ENUM_NAME_OVERRIDES": overrides})
+    try:
+        return hooks.postprocess_schema_enums(result, generator, **kwargs)
+    finally:
+        spectacular_settings.clear_patches()
+        _load_enum_name_overrides.cache_clear()
+
+
+def project_enum_names(taken: set[str]) -> dict[str, str]:
+    """{EnumName: "module.Qual.Name"} for the project's choice classes, one name per choice set."""
+    seen: dict[str, str] = {}
+    names: dict[str, str] = {}
+    stack = [models.TextChoices, models.IntegerChoices]
+    classes = []
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            stack.append(sub)
+            if sub.__module__.startswith("trialsite.") and sub.__members__:
+                classes.append(sub)
+    for cls in sorted(classes, key=lambda c: (c.__qualname__.count("."), c.__module__, c.__qualname__)):
+        key = hashlib.sha256(repr([(c.value, str(c.label)) for c in cls]).encode()).hexdigest()
+        name = cls.__qualname__.replace(".", "") + "Enum"
+        if key in seen or name in taken or name in names:
+            continue
+        seen[key] = name
+        names[name] = f"{cls.__module__}.{cls.__qualname__}"
+    return names
+
+
+# -- views ---------------------------------------------------------------------------------------
+class SearchFilter(filters.SearchFilter):
+    """DRF's search, refusing NUL characters (PostgreSQL cannot compare them: it would be a 500)."""
+
+    def get_search_terms(self, request: Request) -> list[str]:
+        terms = super().get_search_terms(request)
+        if any("\x00" in term for term in terms):
+            raise exceptions.ValidationError({self.search_param: ["Null characters are not allowed."]})
+        return terms
+
+
+class ScopedFilterBackend(DjangoFilterBackend):
+    """django-filter, with every foreign-key filter limited to the rows the user may see.
+
+    So `?site=<id outside your scope>` is refused exactly like an id that does not exist.
+    """
+
+    def get_filterset(self, request: Request, queryset: models.QuerySet, view: Any) -> Any:
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            for flt in filterset.filters.values():
+                qs = getattr(flt, "queryset", None)
+                if isinstance(qs, models.QuerySet) and issubclass(qs.model, AuditedModel):
+                    flt.queryset = qs.visible_to(request.user, "view")
+        return filterset
 
 
 class AuditedAPIMixin:
@@ -109,6 +328,9 @@ class ScopedViewSet(AuditedAPIMixin, viewsets.ModelViewSet):
     """
 
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    filter_backends = [ScopedFilterBackend, SearchFilter, filters.OrderingFilter]
+    if_match_actions: tuple[str, ...] = ()  # detail POST actions that honour If-Match (see if_match_version)
+    schema = VersionedAutoSchema()
 
     def get_queryset(self) -> models.QuerySet:
         return super().get_queryset().visible_to(self.request.user, "view")
@@ -128,4 +350,25 @@ class ScopedViewSet(AuditedAPIMixin, viewsets.ModelViewSet):
         )
         if not creatable:
             raise exceptions.PermissionDenied("Your roles do not allow creating this kind of record.")
-        return super().create(request, *args, **kwargs)
+        response = super().create(request, *args, **kwargs)
+        instance = getattr(self, "_saved", None)
+        if instance is not None:
+            response["ETag"] = etag_for(instance)
+        return response
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        self._saved = serializer.save()
+
+    def retrieve(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        instance = self.get_object()
+        serializer = self.get_serializer(instance)
+        return Response(serializer.data, headers={"ETag": etag_for(instance)})
+
+    def update(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        data = with_version(request.data, if_match_version(request, instance.version))
+        serializer = self.get_serializer(instance, data=data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        saved = serializer.save()
+        return Response(serializer.data, headers={"ETag": etag_for(saved)})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from trialsite.accounts.scoping import grants_for
@@ -42,23 +42,68 @@ def check_can_write(user: Any, instance: AuditedModel) -> None:
 
 
 def save_record(instance: M, *, actor: Any, reason: str = "", exclude: list[str] | None = None) -> M:
-    """Validate and save one record as `actor`, atomically, with its audit entry."""
+    """Validate and save one record as `actor`, atomically, with its audit entry.
+
+    Unique and constraint violations come back as a ValidationError naming the field (a 400),
+    found by validation before the database is written; a racing insert the database still
+    refuses is translated the same way, so no caller ever sees an IntegrityError.
+    """
     with transaction.atomic(), acting_as(actor, reason=reason):
         check_can_write(actor, instance)
         if instance.pk is not None:
             # The record as stored must be in scope too: no moving a record out of someone else's site.
-            stored = type(instance)._base_manager.get(pk=instance.pk)
+            stored = type(instance)._base_manager.filter(pk=instance.pk).first()
+            if stored is None:
+                raise ConflictError("This record no longer exists.")
             check_can_write(actor, stored)
-        instance.full_clean(exclude=exclude)
+        try:
+            instance.full_clean(exclude=exclude)
+        except ValidationError as exc:
+            raise name_unique_fields(exc) from exc
         try:
             with transaction.atomic():
                 instance.save()
         except IntegrityError as exc:
-            raise ConflictError(f"The record conflicts with another one: {exc}") from exc
+            raise integrity_as_validation(instance, exclude) from exc
     return instance
 
 
+def name_unique_fields(exc: ValidationError) -> ValidationError:
+    """Attach multi-field unique/constraint errors to a field, so the client knows what to change.
+
+    Django reports a (kind, name) uniqueness clash as a non-field error; the API promises
+    errors per field, so it is reported on the last field of the set (the one usually edited).
+    """
+    if not hasattr(exc, "error_dict") or NON_FIELD_ERRORS not in exc.error_dict:
+        return exc
+    errors = dict(exc.error_dict)
+    remaining = []
+    for error in errors.pop(NON_FIELD_ERRORS):
+        fields = (error.params or {}).get("unique_check") if error.code == "unique_together" else None
+        if fields:
+            errors.setdefault(fields[-1], []).append(error)
+        else:
+            remaining.append(error)
+    if remaining:
+        errors[NON_FIELD_ERRORS] = remaining
+    return ValidationError(errors)
+
+
+def integrity_as_validation(instance: AuditedModel, exclude: list[str] | None) -> ValidationError:
+    """A constraint the database refused (a concurrent insert won the race): explain it by field."""
+    try:
+        instance.validate_unique(exclude=exclude)
+        instance.validate_constraints(exclude=exclude)
+    except ValidationError as exc:
+        return name_unique_fields(exc)
+    return ValidationError("The record conflicts with another one; reload and try again.", code="integrity")
+
+
 def validation_messages(exc: ValidationError) -> dict[str, list[str]]:
+    """Messages per field, with model-wide ones under DRF's `non_field_errors` key."""
     if hasattr(exc, "error_dict"):
-        return {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
+        return {
+            ("non_field_errors" if field == NON_FIELD_ERRORS else field): [str(m) for e in errors for m in e.messages]
+            for field, errors in exc.error_dict.items()
+        }
     return {"non_field_errors": list(exc.messages)}

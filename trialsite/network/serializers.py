@@ -39,9 +39,11 @@ class SiteSerializer(VersionedModelSerializer):
 
 
 class SiteClosureSerializer(VersionedModelSerializer):
+    site_code = serializers.CharField(source="site.code", read_only=True)
+
     class Meta:
         model = SiteClosure
-        fields = ["id", "version", "site", "starts_on", "ends_on", "reason"]
+        fields = ["id", "version", "site", "site_code", "starts_on", "ends_on", "reason"]
 
 
 class OrganizationSerializer(VersionedModelSerializer):

@@ -9,7 +9,7 @@ from trialsite.staff.serializers import AssignmentSerializer, PersonSerializer
 class PersonViewSet(ScopedViewSet):
     """Staff of the network. Deactivate with is_active=false; people are never deleted."""
 
-    queryset = Person.objects.all()
+    queryset = Person.objects.select_related("home_site")
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
     search_fields = ["first_name", "last_name", "email"]
@@ -20,7 +20,7 @@ class PersonViewSet(ScopedViewSet):
 class AssignmentViewSet(ScopedViewSet):
     """A person on a study at a site. End an assignment by setting ends_on."""
 
-    queryset = Assignment.objects.all()
+    queryset = Assignment.objects.select_related("person", "study_site__study", "study_site__site")
     serializer_class = AssignmentSerializer
     filterset_class = AssignmentFilter
     search_fields = ["person__last_name", "study_site__study__protocol_number"]

@@ -4,7 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from trialsite.core.api import ScopedViewSet
+from trialsite.core.api import ScopedViewSet, etag_for, if_match_version, with_version
 from trialsite.studies import services
 from trialsite.studies.filters import StudyFilter, StudySiteFilter
 from trialsite.studies.models import Study, StudySite
@@ -14,7 +14,7 @@ from trialsite.studies.serializers import StudySerializer, StudySiteSerializer, 
 class StudyViewSet(ScopedViewSet):
     """Studies (protocols). Close a study by its status; studies are never deleted."""
 
-    queryset = Study.objects.all()
+    queryset = Study.objects.select_related("sponsor", "cro")
     serializer_class = StudySerializer
     filterset_class = StudyFilter
     search_fields = ["protocol_number", "short_name", "title", "registry_id"]
@@ -25,18 +25,19 @@ class StudyViewSet(ScopedViewSet):
 class StudySiteViewSet(ScopedViewSet):
     """A study at a site. Its status changes only through the `transition` action."""
 
-    queryset = StudySite.objects.all()
+    queryset = StudySite.objects.select_related("study", "site", "principal_investigator", "irb")
     serializer_class = StudySiteSerializer
     filterset_class = StudySiteFilter
     search_fields = ["study__protocol_number", "site__code", "site_number"]
     ordering_fields = ["status", "enrollment_target", "activated_on"]
     ordering = ["study__protocol_number", "site__code"]
+    if_match_actions = ("transition",)
 
     @extend_schema(request=TransitionSerializer, responses=StudySiteSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
         study_site = self.get_object()
-        data = TransitionSerializer(data=request.data)
+        data = TransitionSerializer(data=with_version(request.data, if_match_version(request, study_site.version)))
         data.is_valid(raise_exception=True)
         v = data.validated_data
         updated = services.transition_study_site(
@@ -47,7 +48,10 @@ class StudySiteViewSet(ScopedViewSet):
             reason=v.get("reason", ""),
             expected_version=v["version"],
         )
-        return Response(StudySiteSerializer(updated, context=self.get_serializer_context()).data)
+        return Response(
+            StudySiteSerializer(updated, context=self.get_serializer_context()).data,
+            headers={"ETag": etag_for(updated)},
+        )
 
 
 def register(router: BaseRouter) -> None:
