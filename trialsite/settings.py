@@ -184,9 +184,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": ["trialsite.core.api.postprocess_schema_enums"],
 }
 
-    "POSTPROCESSING_HOOKS": ["trialsite.core.api.postprocess_schema_enums"],
 # Content Security Policy (standards D2, D3): nothing from another host, no inline script.
 CSP_DEFAULT_SRC = ("'self'",)
 CSP_SCRIPT_SRC = ("'self'",)
