@@ -328,17 +328,17 @@ def funnel_metrics(
                 MonthPoint(month, monthly.get(month, 0), cumulative, target, percent(cumulative, target or 0))
             )
 
-    # 7. Speed: referral → first contact (site-local day), consent → enrollment.
+    # 7. Speed: referral → first contact (site-local day), consent → enrollment; grouped per participant.
     first_contacts = (
         qs.filter(contact_attempts__isnull=False)
-        .values_list("referred_on", "study_site__site__time_zone")
+        .values_list("pk", "referred_on", "study_site__site__time_zone")
         .annotate(first=Min("contact_attempts__at"))
         .values_list("referred_on", "study_site__site__time_zone", "first")
     )
     to_contact = [(_local_date(first, tz) - referred).days for referred, tz, first in first_contacts]
     consents = (
         qs.filter(enrolled_on__isnull=False, consents__isnull=False)
-        .values_list("enrolled_on", "study_site__site__time_zone")
+        .values_list("pk", "enrolled_on", "study_site__site__time_zone")
         .annotate(first=Min("consents__consented_at"))
         .values_list("enrolled_on", "study_site__site__time_zone", "first")
     )
