@@ -48,7 +48,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and set(response.data) == {"detail"}:
+        response.data["code"] = str(getattr(exc.detail, "code", None) or getattr(exc, "default_code", "error"))
+    return response
 
 
 # -- optimistic concurrency over HTTP ------------------------------------------------------------
