@@ -12,7 +12,5 @@ def version_in_force(study: Study | int, on: datetime.date) -> ProtocolVersion |
     """The protocol version whose schedule applies on `on`: the latest effective_on <= on (None before the first)."""
     study_id = study if isinstance(study, int) else study.pk
     return (
-        ProtocolVersion.objects.filter(study_id=study_id, effective_on__lte=on)
-        .order_by("-effective_on", "-pk")
-        .first()
+        ProtocolVersion.objects.filter(study_id=study_id, effective_on__lte=on).order_by("-effective_on", "-pk").first()
     )
