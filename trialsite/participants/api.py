@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from trialsite.accounts.scoping import grants_for
 from trialsite.core.api import AuditedAPIMixin
 from trialsite.participants import services
+from trialsite.participants.filters import ParticipantFilter
 from trialsite.participants.identity import identity_q, log_identity_read
 from trialsite.participants.models import (
     Consent,
@@ -53,18 +54,16 @@ PARTICIPANT_SHAPES = PolymorphicProxySerializer(
 )
 
 
-class ParticipantFilter(django_filters.FilterSet):
-    stage = django_filters.ChoiceFilter(choices=Participant.Stage.choices)
-    referral_channel = django_filters.ChoiceFilter(choices=Participant.Channel.choices, label="Channel")
-
-    class Meta:
-        model = Participant
-        fields = ["study_site", "stage", "referral_channel"]
-
-
 class ScopedReadMixin(AuditedAPIMixin):
     def get_queryset(self):  # noqa: ANN201
         return super().get_queryset().visible_to(self.request.user, "view")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Roles that may never write funnel records are refused before their input is read."""
+        model = self.get_queryset().model
+        if grants_for(request.user).scope(model.scope_write_roles).empty:
+            raise exceptions.PermissionDenied("Your roles do not allow creating this kind of record.")
+        return super().create(request, *args, **kwargs)
 
 
 def _validated(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -129,9 +128,10 @@ class ParticipantViewSet(
     @extend_schema(request=PreScreenSerializer, responses=PARTICIPANT_SHAPES)
     @action(detail=True, methods=["post"], url_path="pre-screen")
     def pre_screen(self, request: Request, pk: str | None = None) -> Response:
+        p = self.get_object()
         v = _validated(PreScreenSerializer, request)
         p = services.record_pre_screen(
-            self.get_object(),
+            p,
             actor=request.user,
             passed=v["passed"],
             reason=v["reason"],
@@ -168,18 +168,20 @@ class ParticipantViewSet(
     @extend_schema(request=ReasonStepSerializer, responses=PARTICIPANT_SHAPES)
     @action(detail=True, methods=["post"], url_path="screen-fail")
     def screen_fail(self, request: Request, pk: str | None = None) -> Response:
+        p = self.get_object()
         v = _validated(ReasonStepSerializer, request)
         p = services.screen_fail(
-            self.get_object(), actor=request.user, reason=v["reason"], on=v.get("on"), expected_version=v["version"]
+            p, actor=request.user, reason=v["reason"], on=v.get("on"), expected_version=v["version"]
         )
         return self._answer(p)
 
     @extend_schema(request=EnrollSerializer, responses=PARTICIPANT_SHAPES)
     @action(detail=True, methods=["post"])
     def enroll(self, request: Request, pk: str | None = None) -> Response:
+        p = self.get_object()
         v = _validated(EnrollSerializer, request)
         p = services.enroll(
-            self.get_object(),
+            p,
             actor=request.user,
             subject_id=v["subject_id"],
             enrolled_on=v["enrolled_on"],
@@ -191,32 +193,34 @@ class ParticipantViewSet(
     @extend_schema(request=DayOneSerializer, responses=PARTICIPANT_SHAPES)
     @action(detail=True, methods=["post"], url_path="day-1")
     def day_1(self, request: Request, pk: str | None = None) -> Response:
+        p = self.get_object()
         v = _validated(DayOneSerializer, request)
-        p = services.set_day_1(self.get_object(), actor=request.user, on=v["on"], expected_version=v["version"])
+        p = services.set_day_1(p, actor=request.user, on=v["on"], expected_version=v["version"])
         return self._answer(p)
 
     @extend_schema(request=OptionalReasonStepSerializer, responses=PARTICIPANT_SHAPES)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
+        p = self.get_object()
         v = _validated(OptionalReasonStepSerializer, request)
-        p = services.complete(self.get_object(), actor=request.user, on=v.get("on"), expected_version=v["version"])
+        p = services.complete(p, actor=request.user, on=v.get("on"), expected_version=v["version"])
         return self._answer(p)
 
     @extend_schema(request=ReasonStepSerializer, responses=PARTICIPANT_SHAPES)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        p = self.get_object()
         v = _validated(ReasonStepSerializer, request)
-        p = services.withdraw(
-            self.get_object(), actor=request.user, reason=v["reason"], on=v.get("on"), expected_version=v["version"]
-        )
+        p = services.withdraw(p, actor=request.user, reason=v["reason"], on=v.get("on"), expected_version=v["version"])
         return self._answer(p)
 
     @extend_schema(request=OptionalReasonStepSerializer, responses=PARTICIPANT_SHAPES)
     @action(detail=True, methods=["post"], url_path="lost-to-follow-up")
     def lost_to_follow_up(self, request: Request, pk: str | None = None) -> Response:
+        p = self.get_object()
         v = _validated(OptionalReasonStepSerializer, request)
         p = services.lost_to_follow_up(
-            self.get_object(), actor=request.user, reason=v["reason"], on=v.get("on"), expected_version=v["version"]
+            p, actor=request.user, reason=v["reason"], on=v.get("on"), expected_version=v["version"]
         )
         return self._answer(p)
 
@@ -304,9 +308,10 @@ class ConsentFormVersionViewSet(
     @extend_schema(request=RetireSerializer, responses=ConsentFormVersionSerializer)
     @action(detail=True, methods=["post"])
     def retire(self, request: Request, pk: str | None = None) -> Response:
+        icf = self.get_object()
         v = _validated(RetireSerializer, request)
         updated = services.retire_icf_version(
-            self.get_object(), actor=request.user, on=v["on"], reason=v["reason"], expected_version=v["version"]
+            icf, actor=request.user, on=v["on"], reason=v["reason"], expected_version=v["version"]
         )
         return Response(ConsentFormVersionSerializer(updated, context={"request": request}).data)
 

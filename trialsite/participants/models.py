@@ -158,6 +158,9 @@ class ConsentFormVersion(StudySiteScoped):
     def __str__(self) -> str:
         return f"ICF {self.label} ({self.language})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("participants:icf_detail", args=[self.pk])
+
 
 class Consent(AuditedModel):
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="consents")
