@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -11,7 +13,26 @@ from trialsite.accounts.roles import NETWORK_ONLY_ROLES, Role
 from trialsite.core.models import AuditedModel, AuditedQuerySet
 
 
-class TrialSiteUserManager(UserManager.from_queryset(AuditedQuerySet)):  # type: ignore[misc]
+class UserQuerySet(AuditedQuerySet):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Bulk deletes too: accounts are deactivated, never deleted (standards P4)."""
+        raise PermissionError("Users are deactivated, never deleted.")
+
+    def update(self, **kwargs: Any) -> int:
+        """A bulk deactivation ends sessions and tokens just like a single one."""
+        ending = (
+            list(self.filter(is_active=True).values_list("pk", flat=True)) if kwargs.get("is_active") is False else []
+        )
+        count = super().update(**kwargs)
+        if ending:
+            from trialsite.accounts.services import end_access
+
+            for user in User.objects.filter(pk__in=ending, is_active=False):
+                end_access(user)
+        return count
+
+
+class TrialSiteUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     pass
 
 
@@ -62,6 +83,15 @@ class RoleAssignment(AuditedModel):
     class Meta:
         ordering = ["user__username", "role"]
 
+    @classmethod
+    def scope_q(cls, grants, action="view"):  # noqa: ANN001, ANN206
+        """Who holds which role is administered network-wide; everyone may see their own roles."""
+        if grants.scope(frozenset({Role.NETWORK_ADMIN})).network:
+            return models.Q()
+        if action == "change" or grants.user_id is None:
+            return models.Q(pk__in=[])
+        return models.Q(user_id=grants.user_id)
+
     def get_absolute_url(self) -> str:
         return reverse("accounts:user_detail", args=[self.user_id])
 
@@ -82,3 +112,13 @@ class RoleAssignment(AuditedModel):
             raise ValidationError({"study_site": "An external monitor is assigned to a study at a site."})
         if self.role in NETWORK_ONLY_ROLES and (self.site_id or self.study_site_id):
             raise ValidationError({"role": "This role is held network-wide only."})
+        if self.is_active and self.user_id and self.role:
+            same = RoleAssignment.objects.filter(
+                user_id=self.user_id,
+                role=self.role,
+                site_id=self.site_id,
+                study_site_id=self.study_site_id,
+                is_active=True,
+            ).exclude(pk=self.pk)
+            if same.exists():
+                raise ValidationError({"role": "This user already holds this role at this scope."})
