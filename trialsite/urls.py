@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from trialsite.accounts import views as account_views
+from trialsite.core.api import ApiDocsView, ApiRedocView
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -21,7 +22,7 @@ urlpatterns = [
     path("audit/", include("trialsite.audit.urls")),
     path("api/v1/", include("trialsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api_redoc"),
+    path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api_docs"),
+    path("api/redoc/", ApiRedocView.as_view(url_name="schema"), name="api_redoc"),
     path("admin/", admin.site.urls),
 ]

@@ -20,7 +20,9 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, filters, permissions, serializers, status, viewsets
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -338,6 +340,15 @@ class ScopedViewSet(AuditedAPIMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> models.QuerySet:
         return super().get_queryset().visible_to(self.request.user, "view")
 
+    def get_authenticate_header(self, request: Request) -> str | None:
+        """A client that sent credentials which failed gets 401 + `WWW-Authenticate: Token`.
+
+        Without credentials the answer stays 403 (session clients: the browser has no login prompt).
+        """
+        if request.META.get("HTTP_AUTHORIZATION"):
+            return TokenAuthentication().authenticate_header(request)
+        return super().get_authenticate_header(request)
+
     def check_object_permissions(self, request, obj) -> None:  # noqa: ANN001
         super().check_object_permissions(request, obj)
         if request.method not in permissions.SAFE_METHODS and not can_write(request.user, obj):
@@ -375,3 +386,16 @@ class ScopedViewSet(AuditedAPIMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         saved = serializer.save()
         return Response(serializer.data, headers={"ETag": etag_for(saved)})
+
+
+# -- documentation pages -------------------------------------------------------------------------
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from local static files; its script is a separate same-origin file (strict CSP)."""
+
+    template_name = "core/api_swagger.html"
+
+
+class ApiRedocView(SpectacularRedocView):
+    """ReDoc from local static files, without the web fonts drf-spectacular loads from Google."""
+
+    template_name = "core/api_redoc.html"
