@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.sessions.models import Session
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
@@ -32,22 +31,6 @@ class Command(AuditedCommand):
                 self.stdout.write(f"{user.username} is already inactive; nothing changed.")
                 return
             user.is_active = False
+            # accounts' post_save signal ends the user's sessions and API tokens in the same transaction.
             user.save_with_reason(reason, event="user.deactivate")
-            ended = _end_sessions(user.pk)
-            tokens = _delete_tokens(user.pk)
-        self.stdout.write(f"Deactivated {user.username}; ended {ended} session(s) and {tokens} API token(s).")
-
-
-def _end_sessions(user_id: int) -> int:
-    ended = 0
-    for session in Session.objects.iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user_id):
-            session.delete()
-            ended += 1
-    return ended
-
-
-def _delete_tokens(user_id: int) -> int:
-    from rest_framework.authtoken.models import Token
-
-    return Token.objects.filter(user_id=user_id).delete()[0]
+        self.stdout.write(f"Deactivated {user.username}; their sessions and API tokens are ended.")
