@@ -281,7 +281,7 @@ def clean_value(name: str, value: Any, today: datetime.date) -> Any:
             raise ValueError(f"{day.isoformat()} is before 1900.")
         return day
     text = str(value).strip() if not isinstance(value, float) or not value.is_integer() else str(int(value))
-    limit = MAX_LENGTHS.get(name)
+    limit = MAX_LENGTHS.get(name) if name not in ("sex", "referral_channel") else None
     if limit and len(text) > limit:
         raise ValueError(f"Longer than {limit} characters.")
     if name == "sex":

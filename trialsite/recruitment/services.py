@@ -170,6 +170,7 @@ def commit_batch(
             raise field_error("status", "There is no row left to import.")
         prospects = [Participant(study_site=locked.study_site, **r.values) for r in rows]
         for prospect, row in zip(prospects, rows, strict=True):
+            prospect._audit_event = "participant.import"
             try:
                 prospect.full_clean(exclude=["study_site"], validate_unique=False, validate_constraints=False)
             except Exception as exc:  # noqa: BLE001 - a model rule the row check missed: refuse, name the row
