@@ -129,6 +129,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _batch(request: HttpRequest, pk: int) -> ImportBatch:
+    _require_importer(request)
     qs = ImportBatch.objects.defer("content").select_related("study_site__study", "study_site__site", "uploaded_by")
     return get_object_or_404(qs.visible_to(request.user, "view"), pk=pk)
 
