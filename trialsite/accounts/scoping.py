@@ -79,8 +79,10 @@ def grants_for(user: Any) -> Grants:
     from trialsite.accounts.models import RoleAssignment
 
     acc: dict[str, dict[str, Any]] = {}
-    rows = RoleAssignment.objects.filter(user_id=user.pk, is_active=True).values_list(
-        "role", "site_id", "study_site_id", "study_site__site_id"
+    rows = (
+        RoleAssignment.objects.filter(user_id=user.pk, is_active=True)
+        .order_by()  # no join to users just to sort
+        .values_list("role", "site_id", "study_site_id", "study_site__site_id")
     )
     for role, site_id, study_site_id, ss_site in rows:
         slot = acc.setdefault(role, {"network": False, "sites": set(), "study_sites": set(), "ss_sites": set()})

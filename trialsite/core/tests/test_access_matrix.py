@@ -21,7 +21,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from rest_framework.test import APIClient
 
@@ -104,6 +104,8 @@ def matrix(request, django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
     """The network and one session per user, built once, rolled back at the end of the module."""
     from trialsite.conftest import build_network
 
+    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    fast_hashing.enable()
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
@@ -119,6 +121,7 @@ def matrix(request, django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+            fast_hashing.disable()
     line = (
         f"access matrix: {len(CASES)} cases, {TALLY.requests} requests, "
         f"{TALLY.unexpected_allows} unexpected allows, {TALLY.wrong_refusals} wrong refusals, "
