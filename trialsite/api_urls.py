@@ -5,7 +5,7 @@ from importlib import import_module
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-API_APPS = ["accounts", "network", "studies", "staff", "protocols", "participants", "visits", "recruitment"]
+API_APPS = ["accounts", "network", "studies", "staff", "protocols", "participants", "visits", "recruitment", "audit"]
 
 router = DefaultRouter()
 for app in API_APPS:

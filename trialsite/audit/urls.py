@@ -6,4 +6,5 @@ app_name = "audit"
 urlpatterns = [
     path("", views.AuditLogView.as_view(), name="log"),
     path("history/<str:model_label>/<int:pk>/", views.history, name="history"),
+    path("history/<str:model_label>/<int:pk>/export.<str:fmt>", views.history_export, name="history_export"),
 ]
