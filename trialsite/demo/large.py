@@ -142,8 +142,8 @@ def _studies(size: Size, rng: random.Random, orgs: dict[str, list[Organization]]
 def _people(size: Size, rng: random.Random, sites: list[Site]) -> list[Person]:
     rows = []
     for i in range(size.people):
-        site = sites[(i // len(JOBS_PER_SITE)) % len(sites)]
-        job = JOBS_PER_SITE[i % len(JOBS_PER_SITE)]
+        site = sites[i % len(sites)]  # round by round: every site gets its PI first, then the others
+        job = JOBS_PER_SITE[(i // len(sites)) % len(JOBS_PER_SITE)]
         rows.append(
             Person(
                 first_name=rng.choice(catalog.FIRST_NAMES),

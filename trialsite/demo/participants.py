@@ -131,7 +131,7 @@ def plan_participant(rng: random.Random, ctx: SiteContext, stage: str, near_toda
     """Plan one participant at `stage` with consistent dates; None when the study site cannot have one."""
     ss = ctx.study_site
     start = ctx.start
-    if start is None or not ctx.schedules or not ctx.icfs:
+    if start is None or not ctx.schedules or not ctx.icfs or ctx.coordinator_id is None:
         return None
     as_of = ctx.as_of
     sched_last = ctx.schedules[-1].last_offset
@@ -153,8 +153,8 @@ def plan_participant(rng: random.Random, ctx: SiteContext, stage: str, near_toda
         last_name=rng.choice(catalog.LAST_NAMES),
         sex=sex,
         phone=f"+1 555 {rng.randint(1000000, 9999999)}",
-        email=f"participant{ss.pk}-{n}@mail.example",
-        medical_record_number=f"MRN{ss.site_id:03d}{rng.randint(100000, 999999)}",
+        email=f"p{ss.site_number or ss.pk}-{n}@mail.example",
+        medical_record_number=f"MRN{rng.randint(10000000, 99999999)}",
         referral_channel=channel,
         referral_source=rng.choice(catalog.REFERRAL_SOURCES[channel]),
         campaign="Spring outreach" if channel == "advertising" else "",

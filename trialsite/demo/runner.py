@@ -59,6 +59,7 @@ def run(*, scale: str, seed: int, today: datetime.date, participants: bool = Tru
                 amend_every=0,
                 with_eligibility=False,
                 log=log,
+                batch_sites=30,
             )
             log(f"participants and visits: {time.perf_counter() - started:.1f} s")
         return summary() + [f"Log in as 'admin' or 'coordinator' with the password {network.DEMO_PASSWORD}."]
@@ -66,7 +67,7 @@ def run(*, scale: str, seed: int, today: datetime.date, participants: bool = Tru
 
 def demo_per_site(ctx: funnel.SiteContext) -> int:
     ss = ctx.study_site
-    return 14 + (ss.pk * 7) % 12
+    return 14 + int(ss.site_number or 0) * 7 % 12
 
 
 def build_participants(
@@ -95,6 +96,7 @@ def build_participants(
     team = _teams([ss.pk for ss in todo])
     calendars: dict[int, planning.OpenDays] = {}
     totals: dict[str, int] = {}
+    started = time.perf_counter()
     for i in range(0, len(todo), batch_sites):
         contexts = []
         for ss in todo[i : i + batch_sites]:
@@ -120,7 +122,8 @@ def build_participants(
         for k, v in counts.items():
             totals[k] = totals.get(k, 0) + v
         if log:
-            log(f"  study sites {min(i + batch_sites, len(todo))}/{len(todo)}: {totals}")
+            done = min(i + batch_sites, len(todo))
+            log(f"  {time.perf_counter() - started:7.1f} s  study sites {done}/{len(todo)}: {totals}")
     return totals
 
 
