@@ -82,7 +82,7 @@ def window_of(definition: Any, anchor_date: datetime.date) -> tuple[datetime.dat
 
 
 def _lock(visit: Visit, expected_version: int | None) -> Visit:
-    locked = Visit.objects.select_for_update().select_related("study_site__site").get(pk=visit.pk)
+    locked = Visit.objects.select_for_update(of=("self",)).select_related("study_site__site").get(pk=visit.pk)
     if expected_version is not None and expected_version != locked.version:
         raise ConflictError()
     return locked
@@ -614,7 +614,7 @@ def revoke_feed(feed: Any, *, actor: Any, expected_version: int | None = None) -
     from trialsite.visits.models import CalendarFeed
 
     with transaction.atomic(), acting_as(actor, reason="Calendar feed revoked"):
-        locked = CalendarFeed.objects.select_for_update().select_related("coordinator").get(pk=feed.pk)
+        locked = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
         if expected_version is not None and expected_version != locked.version:
             raise ConflictError()
         own = locked.created_by_id == actor.pk
