@@ -13,8 +13,10 @@ planned (over capacity) and the note says so.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import holidays as holidays_lib
 
@@ -48,20 +50,26 @@ class OpenDays:
         return ""
 
 
-def public_holidays(country: str, subdivision: str, years: Iterable[int]) -> dict[datetime.date, str]:
+def public_holidays(country: str, subdivision: str, years: Iterable[int]) -> Mapping[datetime.date, str]:
     """Public holidays of the site's country (and subdivision when the library knows it)."""
-    years = sorted(set(years))
+    return _public_holidays((country or "").upper(), subdivision or "", tuple(sorted(set(years))))
+
+
+@functools.lru_cache(maxsize=256)
+def _public_holidays(country: str, subdivision: str, years: tuple[int, ...]) -> Mapping[datetime.date, str]:
+    """Cached per (country, subdivision, years): planning thousands of participants builds it once."""
     if not country:
-        return {}
+        return MappingProxyType({})
     for subdiv in [subdivision, None] if subdivision else [None]:
         try:
-            found = holidays_lib.country_holidays(country.upper(), subdiv=subdiv, years=years)
+            found = holidays_lib.country_holidays(country, subdiv=subdiv, years=list(years))
         except NotImplementedError:  # unknown country, or subdivision: try the national calendar
             continue
-        return dict(found.items())
-    return {}
+        return MappingProxyType(dict(found.items()))
+    return MappingProxyType({})
 
 
+@functools.lru_cache(maxsize=256)
 def subdivision_for(country: str, region: str) -> str:
     """The holidays-library subdivision code for a site's region, when it is one ("" otherwise)."""
     if not country or not region:

@@ -39,7 +39,7 @@ def test_public_holidays_come_from_the_library():
     # subdivision as a bonus: Patriots' Day is a Massachusetts holiday only
     assert datetime.date(2026, 4, 20) in planning.public_holidays("US", "MA", [2026])
     assert datetime.date(2026, 4, 20) not in us
-    assert planning.public_holidays("ZZ", "", [2026]) == {}
+    assert dict(planning.public_holidays("ZZ", "", [2026])) == {}
 
 
 def test_closed_target_moves_to_nearest_open_day_tie_prefers_earlier():
