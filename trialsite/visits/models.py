@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from trialsite.accounts.roles import PARTICIPANT_WRITERS, SITE_WRITERS
 from trialsite.core.models import AuditedModel
@@ -63,6 +64,9 @@ class Visit(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("visits:visit_detail", args=[self.pk])
 
 
 class CalendarFeed(AuditedModel):

@@ -73,16 +73,20 @@ class VisitList(RecordListView):
     @property
     def columns(self) -> list[Column]:  # type: ignore[override]
         grants = self.grants
-        return [
+        plain = self.request.GET.get("format") == "csv"  # no HTML badges in the CSV export
+        cols = [
             Column("Planned", "planned_on", sort="planned_on", link=True),
             Column("Visit", "code", sort="code", link=True),
             Column("Participant", lambda v: participant_label(v, grants)),
             Column("Study at site", "study_site"),
             Column("Window", window_text),
-            Column("Status", status_badge, sort="status"),
+            Column("Status", "status" if plain else status_badge, sort="status"),
             Column("Coordinator", "coordinator"),
             Column("Note", "planning_note"),
         ]
+        if plain:
+            cols.insert(6, Column("Deviation candidate", lambda v: "yes" if v.deviation_candidate else "no"))
+        return cols
 
     def restrict(self, qs: QuerySet) -> QuerySet:
         return qs

@@ -177,3 +177,13 @@ def test_my_today_overdue_missed_and_home_panels(net, web, planned):
     home = c.get("/").content.decode()
     assert "My visits today" in home and "Overdue visits" in home
     assert "My visits today" not in web(net.user("finance")).get("/").content.decode()
+
+
+def test_visit_list_links_and_csv_without_html_or_identity_for_monitor(net, web, planned):
+    page = web(net.user("staff_a")).get("/visits/").content.decode()
+    assert f'href="/visits/{planned[0][0].pk}/"' in page
+    csv = web(net.user("monitor_xa")).get("/visits/?format=csv")
+    text = csv.content.decode()
+    assert csv["Content-Type"] == "text/csv"
+    assert "X-A-001" in text and "Secretname" not in text and "<span" not in text
+    assert "X-B-001" not in text
