@@ -179,6 +179,17 @@ def expected_procedures(visit: Visit) -> list[tuple[str, str]]:
     return list(rows)
 
 
+PLAUSIBLE_YEARS = 10
+
+
+def _check_date(field: str, day: Any, today: datetime.date) -> None:
+    """A real date, and not absurdly far from today (typos like 0026 or 2206 are refused)."""
+    if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
+        raise field_error(field, "Give a date (YYYY-MM-DD).")
+    if abs((day - today).days) > PLAUSIBLE_YEARS * 366:
+        raise field_error(field, f"The date must be within {PLAUSIBLE_YEARS} years of today.")
+
+
 def _require_planned(visit: Visit) -> None:
     if visit.status != V.PLANNED:
         raise field_error(
@@ -206,8 +217,7 @@ def complete_visit(
         locked = _lock(visit, expected_version)
         check_can_write(actor, locked)
         _require_planned(locked)
-        if not isinstance(actual_on, datetime.date) or isinstance(actual_on, datetime.datetime):
-            raise field_error("actual_on", "Give the date the visit took place.")
+        _check_date("actual_on", actual_on, site_today(locked))
         if actual_on > site_today(locked):
             raise field_error("actual_on", "A visit cannot be completed on a future date.")
         procedures = procedures or {}
@@ -261,8 +271,7 @@ def reschedule_visit(
         locked = _lock(visit, expected_version)
         check_can_write(actor, locked)
         _require_planned(locked)
-        if not isinstance(planned_on, datetime.date) or isinstance(planned_on, datetime.datetime):
-            raise field_error("planned_on", "Give the new date.")
+        _check_date("planned_on", planned_on, site_today(locked))
         site = locked.study_site.site
         closed = planning.site_calendar(site, planned_on, planned_on).closed_because(planned_on)
         if closed:
@@ -304,8 +313,7 @@ def add_unscheduled_visit(
         check_can_write(actor, visit)
         if participant.stage not in ("screening", "enrolled"):
             raise field_error("participant", "Unscheduled visits are for participants in screening or on study.")
-        if not isinstance(planned_on, datetime.date) or isinstance(planned_on, datetime.datetime):
-            raise field_error("planned_on", "Give the date of the visit.")
+        _check_date("planned_on", planned_on, site_today(visit))
         closed = planning.site_calendar(participant.study_site.site, planned_on, planned_on).closed_because(planned_on)
         if closed:
             raise field_error("planned_on", f"The site is closed on {planned_on.isoformat()}: {closed}.")

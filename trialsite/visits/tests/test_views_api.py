@@ -187,3 +187,22 @@ def test_visit_list_links_and_csv_without_html_or_identity_for_monitor(net, web,
     assert csv["Content-Type"] == "text/csv"
     assert "X-A-001" in text and "Secretname" not in text and "<span" not in text
     assert "X-B-001" not in text
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2026-02-29", "not a date"])
+def test_absurd_dates_get_a_400_naming_the_field(net, api, web, planned, day):
+    v = planned[0][1]
+    c = api(net.user("staff_a"))
+    r = c.post(f"/api/v1/visits/{v.pk}/reschedule/", {"planned_on": day, "version": v.version}, format="json")
+    assert r.status_code == 400 and "planned_on" in r.json()
+    r = c.post(
+        f"/api/v1/visits/{v.pk}/complete/",
+        {"actual_on": day, "procedures": {"LAB": True, "ECG": True}, "version": v.version},
+        format="json",
+    )
+    assert r.status_code == 400 and "actual_on" in r.json()
+    r = c.post("/api/v1/visits/unscheduled/", {"participant": v.participant_id, "planned_on": day}, format="json")
+    assert r.status_code == 400 and "planned_on" in r.json()
+    assert c.get("/api/v1/visits/", {"date_from": day}).status_code in (200, 400)
+    w = web(net.user("staff_a"))
+    assert w.get(f"/visits/calendar/{net.site_a.pk}/week/?date={day}").status_code == 200
