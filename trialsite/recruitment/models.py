@@ -58,6 +58,9 @@ class ImportBatch(AuditedModel):
     scope_view_roles = IDENTITY_ROLES
     scope_write_roles = IDENTITY_ROLES
     audit_exclude = ("content",)
+    # The report quotes cell values (birth dates, e-mails) and a file name may name a person:
+    # the audit log masks these for roles without identity access, as it does participants' names.
+    identity_fields = ("file_name", "report")
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
@@ -65,7 +68,7 @@ class ImportBatch(AuditedModel):
         verbose_name_plural = "prospect imports"
 
     def __str__(self) -> str:
-        return f"Import #{self.pk} {self.file_name}"
+        return f"Prospect import #{self.pk}"  # no file name: it may name a person (audit object_repr)
 
     def get_absolute_url(self) -> str:
         return reverse("recruitment:import_detail", args=[self.pk])
