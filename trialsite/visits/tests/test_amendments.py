@@ -114,3 +114,23 @@ def test_amendment_scope(net, enrolled, amendment):
         services.preview_protocol_change(net.xa, amendment, actor=net.user("monitor_xa"))
     with pytest.raises(PermissionDenied):
         services.apply_protocol_change(net.xb, amendment, actor=net.user("staff_a"))
+
+
+def test_amendment_pages_preview_then_apply(net, web, enrolled, amendment):
+    c = web(net.user("staff_a"))
+    assert "9.9" not in c.get("/visits/amendments/").content.decode()
+    assert f"/visits/amendments/{net.xa.pk}/{amendment.pk}/" in c.get("/visits/amendments/").content.decode()
+    page = c.get(f"/visits/amendments/{net.xa.pk}/{amendment.pk}/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "removed" in body and "added" in body and "V4" in body
+    digest = page.context["preview"].digest
+    r = c.post(f"/visits/amendments/{net.xa.pk}/{amendment.pk}/", {"digest": "stale", "reason": "v2"})
+    assert r.status_code == 200 and "changed since the preview" in r.content.decode()
+    assert not Visit.objects.filter(code="V4").exists()
+    r = c.post(f"/visits/amendments/{net.xa.pk}/{amendment.pk}/", {"digest": digest, "reason": "Amendment 2"})
+    assert r.status_code == 302
+    assert Visit.objects.filter(code="V4").count() == 2
+    entry = AuditEntry.objects.filter(content_type__model="visit", event="visit.amendment").first()
+    assert entry.reason == "Amendment 2" and entry.actor_id == net.user("staff_a").pk
+    assert "No change" in c.get(f"/visits/amendments/{net.xa.pk}/{amendment.pk}/").content.decode()
