@@ -1,6 +1,10 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework.routers import BaseRouter
 
+from trialsite.accounts import services
 from trialsite.accounts.models import RoleAssignment, User
 from trialsite.core.api import ScopedViewSet, VersionedModelSerializer
 
@@ -50,6 +54,35 @@ class RoleAssignmentSerializer(VersionedModelSerializer):
             "scope_label",
             "is_active",
         ]
+
+    def create(self, validated_data: dict[str, Any]) -> RoleAssignment:
+        self._pop_reason(validated_data)
+        validated_data.pop("version", None)
+        validated_data.pop("is_active", None)  # a grant starts active
+        return services.grant_role(actor=self.context["request"].user, reason=self._reason, **validated_data)
+
+    def update(self, instance: RoleAssignment, validated_data: dict[str, Any]) -> RoleAssignment:
+        """Only revoke/restore (is_active); who holds which role where is fixed once granted."""
+        self._pop_reason(validated_data)
+        version = validated_data.pop("version")
+        fixed = [k for k, v in validated_data.items() if k != "is_active" and getattr(instance, k) != v]
+        if fixed:
+            raise serializers.ValidationError(
+                {k: ["A granted role cannot be changed: revoke it and grant a new one."] for k in fixed}
+            )
+        try:
+            return services.set_role_active(
+                instance,
+                actor=self.context["request"].user,
+                active=validated_data.get("is_active", instance.is_active),
+                expected_version=version,
+                reason=self._reason,
+            )
+        except DjangoValidationError as exc:  # the service names its input `reason`
+            errors = exc.message_dict
+            raise serializers.ValidationError(
+                {("change_reason" if k == "reason" else k): v for k, v in errors.items()}
+            ) from exc
 
 
 class UserViewSet(ScopedViewSet):

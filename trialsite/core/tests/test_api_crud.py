@@ -20,6 +20,7 @@ class Endpoint:
     detail: Callable[[Any], int]
     query: str  # a filter + search + ordering that must list the detail object first
     close: dict[str, Any] | None = None  # how a record is retired instead of deleted
+    put: dict[str, Any] | None = None  # changes sent with the full representation
 
 
 ENDPOINTS = [
@@ -34,10 +35,11 @@ ENDPOINTS = [
     Endpoint(
         "role-assignments",
         lambda n: {"user": n.user("nobody").pk, "role": "site_staff", "site": n.site_b.pk},
-        {"is_active": False},
+        {"is_active": False, "change_reason": "Left the site"},
         lambda n: n.user("manager_a").role_assignments.get().pk,
         "role=site_manager&ordering=role&search=manager_a",
-        {"is_active": False},
+        {"is_active": False, "change_reason": "Left again"},
+        put={"is_active": True},
     ),
     Endpoint(
         "sites",
@@ -160,10 +162,11 @@ def test_detail_create_put_patch_and_no_delete(ep: Endpoint, net, api, closure) 
     assert patched.status_code == 200, patched.content
     assert patched.json()["version"] == record["version"] + 1
     for key, value in ep.patch.items():
-        assert patched.json()[key] == value
+        if key != "change_reason":
+            assert patched.json()[key] == value
 
     # PUT: the full representation back (read-only fields are ignored), with the version read.
-    full = {k: v for k, v in patched.json().items() if v is not None}
+    full = {k: v for k, v in patched.json().items() if v is not None} | (ep.put or {})
     put = client.put(f"/api/v1/{ep.path}/{pk}/", full, format="json")
     assert put.status_code == 200, put.content
     assert put.json()["version"] == record["version"] + 2
@@ -203,3 +206,20 @@ def test_change_reason_is_recorded_in_the_audit_trail(net, api) -> None:  # noqa
     assert r.status_code == 200 and "change_reason" not in r.json()
     entry = AuditEntry.objects.filter(object_id=str(net.site_a.pk), action="update").first()
     assert entry.reason == "New switchboard" and entry.actor == net.user("admin")
+
+
+@pytest.mark.django_db
+def test_role_assignments_go_through_the_account_services(net, api) -> None:  # noqa: ANN001
+    """Revoking needs a reason (as in the UI); who holds which role where is fixed once granted."""
+    client = api(net.user("admin"))
+    ra = net.user("manager_a").role_assignments.get()
+    url = f"/api/v1/role-assignments/{ra.pk}/"
+    r = client.patch(url, {"is_active": False, "version": ra.version})
+    assert r.status_code == 400 and "change_reason" in r.json()
+    r = client.patch(url, {"role": "network_admin", "version": ra.version})
+    assert r.status_code == 400 and "role" in r.json()
+    r = client.patch(url, {"is_active": False, "version": ra.version, "change_reason": "Left"})
+    assert r.status_code == 200 and r.json()["is_active"] is False
+    entry = AuditEntry.objects.filter(object_id=str(ra.pk), action="update").latest("id")
+    assert entry.event == "role.revoked" and entry.reason == "Left"
+    assert client.patch(url, {"is_active": True, "version": ra.version}).status_code == 409
