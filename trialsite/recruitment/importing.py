@@ -194,6 +194,13 @@ def _blank(value: Any) -> bool:
 # -- mapping -----------------------------------------------------------------------------------
 
 
+def headers_key(headers: list[str]) -> str:
+    """A fingerprint of a header row, so a file of the same layout gets the mapping used last time."""
+    import hashlib
+
+    return hashlib.sha256("\x1f".join(normalise_header(h) for h in headers).encode()).hexdigest()
+
+
 def auto_mapping(headers: list[str]) -> dict[str, str]:
     """Guess field → column from header names (exact known names first, then prefixes)."""
     by_norm = {normalise_header(h): h for h in headers if h}

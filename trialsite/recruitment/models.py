@@ -37,6 +37,9 @@ class ImportBatch(AuditedModel):
     sha256 = models.CharField(max_length=64)
     content = models.BinaryField()
     headers = models.JSONField(default=list)
+    headers_key = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="SHA-256 of the header row, to remember its mapping"
+    )
     mapping = models.JSONField(default=dict, help_text="Participant field → file column")
     defaults = models.JSONField(default=dict, help_text="Values for fields no column provides")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED)

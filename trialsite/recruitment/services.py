@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import asdict
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,10 +59,27 @@ def upload_batch(*, actor: Any, study_site: StudySite, file_name: str, data: byt
         batch.sha256 = hashlib.sha256(data).hexdigest()
         batch.content = data
         batch.headers = table.headers
-        batch.mapping = importing.auto_mapping(table.headers)
+        batch.headers_key = importing.headers_key(table.headers)
+        batch.mapping, batch.defaults = _remembered_mapping(study_site, batch.headers_key, table.headers)
         batch.row_count = sum(1 for r in table.rows if not all(importing._blank(c) for c in r))
         batch.save()
         return batch
+
+
+def _remembered_mapping(study_site: StudySite, key: str, headers: list[str]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The mapping last used at this study site for a file with the same header row, else a guess by names."""
+    prior = (
+        ImportBatch.objects.filter(study_site=study_site, headers_key=key, status__in=[B.READY, B.COMMITTED])
+        .order_by("-validated_at", "-pk")
+        .values_list("mapping", "defaults")
+        .first()
+    )
+    if prior is not None:
+        try:
+            return importing.clean_mapping(headers, prior[0]), {k: v for k, v in prior[1].items() if k != "referred_on"}
+        except ValidationError:
+            pass
+    return importing.auto_mapping(headers), {}
 
 
 def _existing_keys(study_site: StudySite) -> dict[tuple[str, ...], str]:

@@ -384,3 +384,26 @@ def test_import_api_list_query_count_is_constant(net, api):
 
     n = assert_constant_queries(fetch, grow, expected=3)
     print(f"import list API: {n} queries at 5 and 50 batches")
+
+
+def test_mapping_is_remembered_for_the_same_layout_at_the_study_site(net):
+    user = net.user("staff_a")
+    rows = synthea_rows()
+    first = upload(user, net.xa, "patients.csv", csv_bytes(rows))
+    chosen = {"first_name": "FIRST", "last_name": "LAST", "birth_date": "BIRTHDATE"}  # sex left out on purpose
+    services.validate_batch(
+        first, actor=user, mapping=chosen, defaults={"referral_channel": "database", "campaign": "EHR sweep"}
+    )
+    again = upload(user, net.xa, "patients-march.csv", csv_bytes(rows[:5]))
+    assert again.mapping == chosen and again.defaults == {"referral_channel": "database", "campaign": "EHR sweep"}
+    elsewhere = upload(user, net.ya, "patients.csv", csv_bytes(rows[:5]))  # another study site: a fresh guess
+    assert elsewhere.mapping["sex"] == "GENDER" and elsewhere.defaults == {}
+
+
+def test_batch_audit_records_the_hash_not_the_bytes(net):
+    batch = upload(net.user("staff_a"), net.xa, "prospects.csv", csv_bytes(GOOD))
+    entry = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(ImportBatch), object_id=str(batch.pk), action="create"
+    ).get()
+    assert "content" not in entry.changes and entry.changes["sha256"][1] == batch.sha256
+    assert "Archer" not in entry.object_repr
