@@ -294,6 +294,7 @@ def _study_sites(rng: random.Random, f: Foundation) -> None:
     mix.insert(0, S.ACTIVE)  # the monitor's and coordinator's study at BOS-01 is enrolling
     for n, ((study, site), target_status) in enumerate(zip(pairs, mix, strict=True)):
         pis = [p for p in f.people if p.home_site_id == site.pk and p.job_role == "pi"]
+        target = rng.choice([8, 10, 12, 15, 20, 25, 30])  # drawn on every run, so re-runs stay in step
         ss = StudySite.objects.filter(study=study, site=site).first()
         if ss is None:
             ss = StudySite.objects.create(
@@ -302,7 +303,7 @@ def _study_sites(rng: random.Random, f: Foundation) -> None:
                 site_number=f"{100 + n}",
                 principal_investigator=pis[0] if pis else None,
                 irb=irbs.get(site.country) or irbs.get("US"),
-                enrollment_target=rng.choice([8, 10, 12, 15, 20, 25, 30]),
+                enrollment_target=target,
             )
             f.count("studies at sites", True)
         elif ss.principal_investigator_id is None and pis:

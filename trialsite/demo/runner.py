@@ -40,6 +40,7 @@ def run(*, scale: str, seed: int, today: datetime.date, participants: bool = Tru
         if scale == "demo":
             with transaction.atomic():
                 found = network.build_foundation(random.Random(seed), today)
+                ensure_protocols(found.studies.values(), today)  # every study has its protocol, enrolling or not
                 if participants:
                     build_participants(random.Random(seed + 1), found.study_sites, today, per_site=demo_per_site)
             return summary() + logins_text()
@@ -81,8 +82,12 @@ def build_participants(
     with_eligibility: bool = True,
     log: Log | None = None,
     batch_sites: int = 200,
+    plan_only: list[funnel.Planned] | None = None,
 ) -> dict[str, int]:
-    """Protocols, ICFs and participants for every study site past activation that has none yet."""
+    """Protocols, ICFs and participants for every study site past activation that has none yet.
+
+    With `plan_only` (a list), participants of every such study site are planned into it and nothing is written.
+    """
     study_sites = [ss for ss in study_sites if ss.status in WITH_PATIENTS and ss.activated_on]
     studies = {ss.study_id: ss.study for ss in study_sites}
     schedules = ensure_protocols(studies.values(), today, schedule=schedule, amend_every=amend_every)
@@ -92,7 +97,7 @@ def build_participants(
         .values_list("study_site_id", flat=True)
         .distinct()
     )
-    todo = [ss for ss in study_sites if ss.pk not in have]
+    todo = [ss for ss in study_sites if ss.pk not in have or plan_only is not None]
     team = _teams([ss.pk for ss in todo])
     calendars: dict[int, planning.OpenDays] = {}
     totals: dict[str, int] = {}
@@ -117,6 +122,9 @@ def build_participants(
                     with_eligibility=with_eligibility,
                 )
             )
+        if plan_only is not None:
+            plan_only += funnel.populate(rng, contexts, per_site)
+            continue
         with transaction.atomic():
             counts = funnel.write(funnel.populate(rng, contexts, per_site))
         for k, v in counts.items():
