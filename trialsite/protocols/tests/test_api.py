@@ -220,3 +220,58 @@ def test_schedule_endpoint_query_count(net, soa, api):
     url = f"/api/v1/protocol-versions/{soa.version.pk}/schedule/"
     c.get(url)
     assert assert_constant_queries(lambda: c.get(url), grow, expected=4) == 4
+
+
+BAD_VISITS = {
+    "offset wrong type": ({"day_offset": "soon"}, "day_offset"),
+    "offset huge": ({"day_offset": 10**30}, "day_offset"),
+    "window negative": ({"window_after": -1}, "window_after"),
+    "anchor unknown": ({"anchor": "moon"}, "anchor"),
+    "type unknown": ({"visit_type": "party"}, "visit_type"),
+    "code too long": ({"code": "V" * 21}, "code"),
+    "code blank": ({"code": " "}, "code"),
+    "stipend not a number": ({"stipend_amount": "lots", "stipend_currency": "USD"}, "stipend_amount"),
+    "stipend negative": ({"stipend_amount": "-5", "stipend_currency": "USD"}, "stipend_amount"),
+    "currency bad": ({"stipend_amount": "5", "stipend_currency": "$$"}, "stipend_currency"),
+    "version missing": ({"protocol_version": 999999}, "protocol_version"),
+    "version wrong type": ({"protocol_version": "one"}, "protocol_version"),
+    "order zero": ({"order": 0}, "order"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_VISITS, ids=list(BAD_VISITS))
+def test_bad_visit_input_is_400_naming_the_field(net, soa, api, case):
+    from trialsite.audit.models import AuditEntry
+
+    changes, field = BAD_VISITS[case]
+    body = {
+        "protocol_version": soa.version.pk,
+        "code": "V9",
+        "name": "Week 9",
+        "visit_type": "treatment",
+        "anchor": "day_1",
+        "day_offset": 63,
+        **changes,
+    }
+    before = AuditEntry.objects.count()
+    r = api(net.user("admin")).post("/api/v1/visit-definitions/", body, format="json")
+    assert r.status_code == 400, r.content
+    assert field in r.json(), r.json()
+    assert AuditEntry.objects.count() == before
+
+
+BAD_GRIDS = {
+    "ticks not a list": {"ticks": {"V2": "LAB"}},
+    "tick not an object": {"ticks": ["V2:LAB"]},
+    "tick missing procedure": {"ticks": [{"visit": "V2"}]},
+    "tick null": {"ticks": [None]},
+    "version text": {"version": "latest", "ticks": []},
+}
+
+
+@pytest.mark.parametrize("case", BAD_GRIDS, ids=list(BAD_GRIDS))
+def test_bad_grid_input_is_400(net, soa, api, case):
+    body = {"version": soa.version.version, **BAD_GRIDS[case]}
+    r = api(net.user("admin")).put(f"/api/v1/protocol-versions/{soa.version.pk}/schedule/", body, format="json")
+    assert r.status_code == 400, r.content
+    assert VisitProcedure.objects.filter(visit_definition__protocol_version=soa.version).count() == 5
