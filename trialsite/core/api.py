@@ -214,7 +214,12 @@ class VersionedAutoSchema(AutoSchema):
         params = list(super().get_override_parameters())
         if self._is_versioned_write():
             params.append(IF_MATCH)
-        if self.method in ("PUT", "PATCH", "POST") or (self.method == "GET" and not self._is_list_view()):
+        action = getattr(self.view, "action", None)
+        if (
+            self._is_versioned_write()
+            or (self.method == "POST" and action == "create")
+            or (self.method == "GET" and action == "retrieve")
+        ):
             params.append(ETAG)
         return params
 
