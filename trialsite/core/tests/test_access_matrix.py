@@ -171,11 +171,8 @@ def perform(case: Case, client: Client, path: str, data: dict[str, Any] | None) 
     return response.status_code, response.get("Location", "") or ""
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("item", CASES, ids=case_id)
-def test_case(item: tuple[str, Case], matrix: tuple[Any, dict[str, str]]) -> None:
-    _app, case = item
-    net, sessions = matrix
+def run_case(case: Case, net: Any, sessions: dict[str, str], tally: Tally) -> list[str]:
+    """Request the case for every user and target; return the problems found (empty when all is as expected)."""
     users = case.extra.get("users", USERS)
     problems: list[str] = []
     checked_name = False
@@ -195,28 +192,67 @@ def test_case(item: tuple[str, Case], matrix: tuple[Any, dict[str, str]]) -> Non
                     status, location = perform(case, client_for(name, case, net, sessions), path, data)
                 finally:
                     transaction.set_rollback(True)
-            TALLY.requests += 1
+            tally.requests += 1
+            refused_expected = not is_allow(expected, "login" if name == "anonymous" else "")
             if status == expected:
-                if status in (301, 302, 303) and name != "anonymous" and not case.extra.get("login_redirect_ok"):
-                    if "login" in location:
-                        TALLY.wrong_refusals += 1
-                        problems.append(f"{name}/{target}: redirected to log-in ({location})")
-                elif status in (301, 302, 303) and name == "anonymous" and "login" not in location:
-                    TALLY.unexpected_allows += 1
-                    problems.append(f"{name}/{target}: redirected to {location}, not to log-in")
+                redirected_to_login = status in (301, 302, 303) and "login" in location
+                if name != "anonymous" and redirected_to_login and not case.extra.get("login_redirect_ok"):
+                    tally.wrong_refusals += 1
+                    problems.append(f"WRONG REFUSAL {name}/{target}: redirected to log-in ({location})")
+                elif name == "anonymous" and status in (301, 302, 303) and not redirected_to_login:
+                    tally.unexpected_allows += 1
+                    problems.append(f"UNEXPECTED ALLOW {name}/{target}: redirected to {location}, not to log-in")
                 continue
-            if is_allow(status, location) and not is_allow(expected, "" if name != "anonymous" else "login"):
-                TALLY.unexpected_allows += 1
+            if is_allow(status, location) and refused_expected:
+                tally.unexpected_allows += 1
                 kind = "UNEXPECTED ALLOW"
-            elif is_allow(expected, "" if name != "anonymous" else "login") and not is_allow(status, location):
-                TALLY.wrong_refusals += 1
+            elif not refused_expected and not is_allow(status, location):
+                tally.wrong_refusals += 1
                 kind = "WRONG REFUSAL"
             else:
-                TALLY.other_mismatches += 1
+                tally.other_mismatches += 1
                 kind = "mismatch"
             problems.append(f"{kind} {name}/{target} {case.method} {path}: expected {expected}, got {status}")
     assert checked_name or not case.targets, f"{case.url_name}: no target produced a URL"
+    return problems
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("item", CASES, ids=case_id)
+def test_case(item: tuple[str, Case], matrix: tuple[Any, dict[str, str]]) -> None:
+    _app, case = item
+    net, sessions = matrix
+    problems = run_case(case, net, sessions, TALLY)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_runner_catches_leaks_and_wrong_refusals(matrix: tuple[Any, dict[str, str]]) -> None:
+    """The runner itself: a case that gets the rules wrong must be reported, both ways."""
+    net, sessions = matrix
+    site_detail = lambda n, t: f"/network/sites/{(n.site_b if t == 'other_site' else n.site_a).pk}/"  # noqa: E731
+    # Claims nobody outside the network roles may see any site: the site-A users' 200s are "leaks".
+    too_strict = Case(
+        "network:site_detail",
+        "GET",
+        site_detail,
+        lambda u, t: 302 if u == "anonymous" else (200 if u in ("admin", "ops", "finance", "qa") else 404),
+        targets=("own", "other_site"),
+    )
+    # Claims everyone sees site B: the 404s for site-A users are "wrong refusals".
+    too_loose = Case(
+        "network:site_detail",
+        "GET",
+        site_detail,
+        lambda u, t: 302 if u == "anonymous" else 200,
+        targets=("own", "other_site"),
+    )
+    strict, loose = Tally(), Tally()
+    run_case(too_strict, net, sessions, strict)
+    run_case(too_loose, net, sessions, loose)
+    # Site A is seen by manager_a, staff_a, qa_a, staff_xa, monitor_xa (5); site B by none of them nor nobody.
+    assert (strict.unexpected_allows, strict.wrong_refusals) == (5, 0)
+    assert (loose.unexpected_allows, loose.wrong_refusals) == (0, 1 + 6)  # nobody at A; six at B
 
 
 def test_every_url_is_in_the_matrix() -> None:
