@@ -44,16 +44,25 @@ def protocol_version_in_force(study: Any, on: datetime.date) -> Any:
     )
 
 
-def day_load(site_id: int, start: datetime.date, end: datetime.date, exclude: Iterable[int] = ()) -> dict:
-    """Planned visits per day at a site between two dates: one query for the capacity rule."""
-    rows = (
-        Visit.objects.filter(study_site__site_id=site_id, status=V.PLANNED, planned_on__range=(start, end))
-        .exclude(pk__in=list(exclude))
-        .values("planned_on")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+def day_load(
+    site_id: int, start: datetime.date, end: datetime.date, exclude: Iterable[int] = (), days: Iterable | None = None
+) -> dict:
+    """Planned visits per day at a site between two dates: one query for the capacity rule.
+
+    `days` narrows it to the days of the windows being planned (a schedule's windows span a year
+    but cover a few weeks of it), so the query reads those days' visits, not the whole year's.
+    """
+    qs = Visit.objects.filter(study_site__site_id=site_id, status=V.PLANNED)
+    qs = qs.filter(planned_on__in=sorted(set(days))) if days is not None else qs.filter(planned_on__range=(start, end))
+    rows = qs.exclude(pk__in=list(exclude)).values("planned_on").annotate(n=Count("pk")).order_by()
     return {r["planned_on"]: r["n"] for r in rows}
+
+
+def window_days(windows: Iterable[tuple[datetime.date, datetime.date, datetime.date]]) -> set[datetime.date]:
+    out: set[datetime.date] = set()
+    for _target, start, end in windows:
+        out.update(start + datetime.timedelta(days=i) for i in range((end - start).days + 1))
+    return out
 
 
 def default_coordinator_id(study_site_id: int, on: datetime.date) -> int | None:
@@ -130,7 +139,7 @@ def generate_visits(participant: Any, *, anchor: str, anchor_date: datetime.date
             end = max(w[2] for w in windows)
             site = study_site.site
             open_days = planning.site_calendar(site, start, end)
-            load = day_load(site.pk, start, end) if site.daily_visit_capacity else {}
+            load = day_load(site.pk, start, end, days=window_days(windows)) if site.daily_visit_capacity else {}
             proposals = planning.plan_many(windows, open_days.is_open, load, site.daily_visit_capacity)
             coordinator_id = default_coordinator_id(study_site.pk, anchor_date)
             visits = [

@@ -92,8 +92,10 @@ class Command(BaseCommand):
                 for i in range(n)
             )
         t0, c0 = time.perf_counter(), time.process_time()
-        for p in participants:
+        for i, p in enumerate(participants, start=1):
             generate_visits(p, anchor="enrollment", anchor_date=p.enrolled_on, actor=user)
+            if i % 1000 == 0:
+                self.stderr.write(f"  {i} participants, {time.perf_counter() - t0:.1f} s")
         elapsed = time.perf_counter() - t0
         cpu = time.process_time() - c0
         visits = Visit.objects.filter(study_site=ss).count()
