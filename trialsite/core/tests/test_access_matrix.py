@@ -4,6 +4,12 @@ Each app lists its endpoints in `trialsite/<app>/tests/access_cases.py` (format:
 trialsite/core/testing.py). One test per case runs it for every user of the network
 (plus anonymous) and every target; a gate test fails on any URL name no case covers.
 
+Case.extra keys the runner understands:
+  "users": a subset of USERS to run (for slow endpoints, e.g. the schema);
+  "login_redirect_ok": a 302 to a log-in page is the expected answer for logged-in users too.
+A 302 counts as access unless it points to a log-in page; a 500 (or a crash) is always reported.
+`url()` and `data()` run inside the request's savepoint, so they may create the objects they need.
+
 Speed: the network (and one logged-in session per user) is built once per module inside an
 outer transaction that is rolled back at the end, like Django's `setUpTestData`; every single
 request runs in its own savepoint that is rolled back, so writes never leak between requests.
