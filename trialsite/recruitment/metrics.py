@@ -13,20 +13,19 @@ enrolled only when an enrollment date was recorded.
 from __future__ import annotations
 
 import datetime
-import statistics
 import zoneinfo
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
 from trialsite.accounts.scoping import grants_for
 from trialsite.core.exceptions import field_error
-from trialsite.participants.models import Participant
+from trialsite.participants.models import Consent, ContactAttempt, Participant
 from trialsite.studies.models import Study, StudySite
 
 S = Participant.Stage
@@ -58,10 +57,57 @@ def percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def median(values: list[int]) -> Decimal | None:
-    if not values:
+def weighted_median(counts: dict[int, int]) -> Decimal | None:
+    """Median of values given as {value: how many}, without expanding them (cheap at any scale)."""
+    total = sum(counts.values())
+    if not total:
         return None
-    return Decimal(str(statistics.median(values))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    ordered = sorted(counts.items())
+
+    def nth(k: int) -> int:  # the k-th smallest value, 0-based
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if k < seen:
+                return value
+        raise IndexError(k)
+
+    mid = (Decimal(nth((total - 1) // 2)) + Decimal(nth(total // 2))) / 2
+    return mid.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _first_event_gaps(
+    participants: QuerySet, zones: list[str], model: type, at: str, day_field: str, *, after: bool
+) -> dict[int, int]:
+    """{days: participants} between a participant's day field and their FIRST event (site-local day).
+
+    One grouped query per site time zone in scope (a handful), whatever the number of participants:
+    the first event is the one with no earlier event of the same participant.
+    """
+    counts: dict[int, int] = {}
+    earlier = model.objects.filter(participant=OuterRef("participant"), **{f"{at}__lt": OuterRef(at)})
+    for zone in zones:
+        try:
+            tz = zoneinfo.ZoneInfo(zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            continue
+        local_day = TruncDate(at, tzinfo=tz)
+        other = F(f"participant__{day_field}")
+        gap = ExpressionWrapper((local_day - other) if after else (other - local_day), output_field=DurationField())
+        rows = (
+            model.objects.filter(
+                participant__in=participants.values("pk"), participant__study_site__site__time_zone=zone
+            )
+            .exclude(Exists(earlier))
+            .annotate(gap=gap)
+            .values("gap")
+            .annotate(n=Count("participant", distinct=True))
+            .values_list("gap", "n")
+        )
+        for value, n in rows:
+            days = value.days if isinstance(value, datetime.timedelta) else int(value)
+            counts[days] = counts.get(days, 0) + n
+    return counts
 
 
 @dataclass(frozen=True)
@@ -111,6 +157,7 @@ class StudySiteRow:
     study_site_id: int
     label: str
     status: str
+    time_zone: str
     referred: int
     consented: int
     enrolled: int
@@ -228,13 +275,6 @@ def _target(user: Any, scope: Scope, site_targets: list[int | None]) -> int | No
     return sum(known) if known else None
 
 
-def _local_date(at: datetime.datetime, tz_name: str) -> datetime.date:
-    try:
-        return at.astimezone(zoneinfo.ZoneInfo(tz_name)).date()
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return at.date()
-
-
 def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
     out = []
     month = first.replace(day=1)
@@ -328,21 +368,12 @@ def funnel_metrics(
                 MonthPoint(month, monthly.get(month, 0), cumulative, target, percent(cumulative, target or 0))
             )
 
-    # 7. Speed: referral → first contact (site-local day), consent → enrollment; grouped per participant.
-    first_contacts = (
-        qs.filter(contact_attempts__isnull=False)
-        .values_list("pk", "referred_on", "study_site__site__time_zone")
-        .annotate(first=Min("contact_attempts__at"))
-        .values_list("referred_on", "study_site__site__time_zone", "first")
+    # 7. Speed: referral → first contact, consent → enrollment, in site-local days, grouped in the database.
+    zones = sorted({r.time_zone for r in study_site_rows})
+    to_contact = _first_event_gaps(qs, zones, ContactAttempt, "at", "referred_on", after=True)
+    to_enrollment = _first_event_gaps(
+        qs.filter(enrolled_on__isnull=False), zones, Consent, "consented_at", "enrolled_on", after=False
     )
-    to_contact = [(_local_date(first, tz) - referred).days for referred, tz, first in first_contacts]
-    consents = (
-        qs.filter(enrolled_on__isnull=False, consents__isnull=False)
-        .values_list("pk", "enrolled_on", "study_site__site__time_zone")
-        .annotate(first=Min("consents__consented_at"))
-        .values_list("enrolled_on", "study_site__site__time_zone", "first")
-    )
-    to_enrollment = [(enrolled_on - _local_date(first, tz)).days for enrolled_on, tz, first in consents]
 
     return FunnelMetrics(
         scope=scope.kind,
@@ -361,9 +392,9 @@ def funnel_metrics(
         percent_of_target=percent(enrolled, target or 0),
         enrollment_by_month=months,
         channels=channels,
-        median_days_referral_to_first_contact=median(to_contact),
-        contacted=len(to_contact),
-        median_days_consent_to_enrollment=median(to_enrollment),
+        median_days_referral_to_first_contact=weighted_median(to_contact),
+        contacted=sum(to_contact.values()),
+        median_days_consent_to_enrollment=weighted_median(to_enrollment),
         study_sites=study_site_rows,
     )
 
@@ -386,6 +417,7 @@ def _study_site_rows(scope: Scope, qs: QuerySet) -> list[StudySiteRow]:
                 ss.pk,
                 str(ss),
                 ss.get_status_display(),
+                ss.site.time_zone,
                 c["referred"],
                 c["consented"],
                 c["enrolled"],
