@@ -385,7 +385,13 @@ def record_consent(
         if not reconsent:
             p.stage = S.SCREENING
             p.screening_number = screening_number
-            p.save_with_reason(reason, event="participant.consent")
+            try:
+                with transaction.atomic():
+                    p.save_with_reason(reason, event="participant.consent")
+            except IntegrityError as exc:  # a concurrent consent took the number first
+                raise field_error(
+                    "screening_number", "This screening number is already used at this study site."
+                ) from exc
             _generate_visits(p, "consent", day, actor)
         return consent
 
