@@ -110,9 +110,10 @@ def test_generated_requests_cause_no_server_errors(net, settings, api) -> None: 
             requests += 1
             statuses[response.status_code] += 1
             if response.status_code >= 500:
+                body = "-" if type(case.body).__name__ == "NotSet" else repr(case.body)[:200]
                 errors.append(
                     f"{response.status_code} {case.method} {case.formatted_path} as {who} ({mode}):"
-                    f" {case.query!r:.200} {case.body!r:.200}\n{''.join(last_exception)[-1500:]}"
+                    f" query={case.query!r:.200} body={body}\n{''.join(last_exception)[-1500:]}"
                 )
 
         try:
