@@ -70,8 +70,38 @@ def tracked_attnames(model: type[models.Model]) -> list[str]:
 REDACTED = "(redacted)"
 
 
+TYPED_FIELDS = (
+    models.DecimalField,
+    models.DateField,
+    models.TimeField,
+    models.UUIDField,
+)  # DateTimeField is a DateField
+_TYPED_CACHE: dict[type, dict[str, models.Field]] = {}
+
+
+def typed_fields(model: type[models.Model]) -> dict[str, models.Field]:
+    """Fields whose value may be typed in as text ("75.00") but is read back typed (Decimal("75.00"))."""
+    found = _TYPED_CACHE.get(model)
+    if found is None:
+        found = {f.attname: f for f in model._meta.concrete_fields if isinstance(f, TYPED_FIELDS)}
+        _TYPED_CACHE[model] = found
+    return found
+
+
+def field_value(obj: models.Model, name: str, typed: dict[str, models.Field]) -> Any:
+    """The attribute as the database will hold it, so the trail shows what was stored (standards A3)."""
+    value = getattr(obj, name)
+    if isinstance(value, str) and name in typed:
+        try:
+            value = typed[name].to_python(value)
+        except Exception:  # noqa: BLE001  invalid input is refused by validation, not here
+            return value
+    return jsonable(value)
+
+
 def snapshot(obj: models.Model, names: Iterable[str] | None = None) -> dict[str, Any]:
-    return {name: jsonable(getattr(obj, name)) for name in (tracked_attnames(type(obj)) if names is None else names)}
+    typed = typed_fields(type(obj))
+    return {name: field_value(obj, name, typed) for name in (tracked_attnames(type(obj)) if names is None else names)}
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:

@@ -400,3 +400,19 @@ def test_studysite_status_is_rebuilt_after_transitions(net) -> None:  # noqa: AN
     out = StringIO()
     call_command("audit_verify", "--model", "studies.StudySite", stdout=out)
     assert out.getvalue().strip() == f"objects rebuilt {StudySite.objects.count()}/{StudySite.objects.count()}"
+
+
+def test_values_are_recorded_as_stored() -> None:
+    """Text typed into a typed field, and equal amounts or instants, get one spelling in the trail (A3)."""
+    import decimal
+    import zoneinfo
+
+    from trialsite.core.models import jsonable, snapshot
+    from trialsite.protocols.models import VisitDefinition
+
+    typed = snapshot(VisitDefinition(stipend_amount="75.00"), ["stipend_amount"])
+    stored = snapshot(VisitDefinition(stipend_amount=decimal.Decimal("75")), ["stipend_amount"])
+    assert typed == stored == {"stipend_amount": "75"}
+    berlin = datetime.datetime(2026, 3, 1, 10, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    assert jsonable(berlin) == "2026-03-01T09:00:00+00:00"
+    assert jsonable(decimal.Decimal("1E+2")) == "100"

@@ -13,7 +13,19 @@ from django.apps import apps
 from django.core.management.base import CommandError, CommandParser
 
 from trialsite.core.management.base import AuditedCommand
-from trialsite.core.models import AuditedModel, jsonable, tracked_attnames
+from trialsite.core.models import AuditedModel, jsonable, tracked_attnames, typed_fields
+
+
+def same(field: Any, recorded: Any, stored: Any) -> bool:
+    """Equal as the field's type sees it: a trail value "75.00" and a stored Decimal("75") are one amount."""
+    if jsonable(stored) == recorded:
+        return True
+    if field is None or recorded is None or stored is None:
+        return False
+    try:
+        return field.to_python(recorded) == field.to_python(stored)
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def replay(model: type[AuditedModel]) -> tuple[int, int, list[str]]:
@@ -24,6 +36,7 @@ def replay(model: type[AuditedModel]) -> tuple[int, int, list[str]]:
 
     ct = ContentType.objects.get_for_model(model, for_concrete_model=False)
     names = [n for n in tracked_attnames(model) if n not in set(getattr(model, "audit_redact", ()))]
+    typed = typed_fields(model)
     states: dict[str, dict[str, Any]] = {}
     entries = (
         AuditEntry.objects.filter(content_type=ct)
@@ -47,7 +60,7 @@ def replay(model: type[AuditedModel]) -> tuple[int, int, list[str]]:
         if state is None:
             problems.append(f"{model._meta.label} #{row['pk']}: no audit entries")
             continue
-        wrong = [n for n in names if jsonable(row[n]) != state.get(n)]
+        wrong = [n for n in names if not same(typed.get(n), state.get(n), row[n])]
         if wrong:
             detail = ", ".join(f"{n}: trail {state.get(n)!r} ≠ row {jsonable(row[n])!r}" for n in wrong[:5])
             problems.append(f"{model._meta.label} #{row['pk']}: {detail}")
