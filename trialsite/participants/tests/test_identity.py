@@ -113,3 +113,28 @@ def test_csv_export_for_identity_roles_has_names_for_others_not(net, marked, web
     monitor_csv = web(net.user("monitor_xa")).get(url, {"format": "csv"}).content.decode()
     assert monitor_csv.splitlines()[0].startswith("Study ID,Study at site")
     assert marked.subject_id in monitor_csv
+
+
+def test_audit_trail_of_participants_hides_identity_from_auditors(net, marked, web, api, capsys) -> None:  # noqa: ANN001
+    """History exports and the audit log carry participant changes; auditors without identity access see none."""
+    label = "participants.participant"
+    paths = [
+        ("ui", reverse("audit:history_export", args=[label, marked.pk, "csv"])),
+        ("ui", reverse("audit:history_export", args=[label, marked.pk, "json"])),
+        ("ui", reverse("audit:log")),
+        ("ui", reverse("audit:log") + "?format=csv"),
+        ("api", "/api/v1/audit-entries/"),
+    ]
+    leaks: list[str] = []
+    for role in ("admin", "qa", "qa_a"):
+        for kind, path in paths:
+            client = web(net.user(role)) if kind == "ui" else api(net.user(role))
+            r = client.get(path)
+            assert r.status_code == 200, (role, path, r.status_code)
+            body = b"".join(r.streaming_content).decode() if r.streaming else r.content.decode()
+            leaks += [f"{role} {path}: {v}" for v in PHI_VALUES if v in body]
+    staff = web(net.user("staff_a")).get(reverse("audit:history_export", args=[label, marked.pk, "csv"]))
+    assert "Byronsdottir" in staff.content.decode()  # the site team's history keeps the real values (A3)
+    with capsys.disabled():
+        print(f"\nP2 (audit trail): PHI values in audit responses to auditors = {len(leaks)}")
+    assert leaks == []
