@@ -221,7 +221,7 @@ CASES = [
         "PATCH",
         lambda n, t: f"/api/v1/role-assignments/{role_of(n, t).pk}/",
         admin_only(200, anon=403),
-        data=lambda n, t: {"is_active": False, "version": version_of(role_of(n, t))},
+        data=lambda n, t: {"is_active": False, "version": version_of(role_of(n, t)), "change_reason": "Left"},
         api=True,
         targets=ONE,
     ),
