@@ -26,7 +26,6 @@ class UserSerializer(VersionedModelSerializer):
         read_only_fields = ["last_login"]
 
     def create(self, validated_data):  # noqa: ANN001, ANN201
-        self._pop_reason(validated_data)
         validated_data.pop("version", None)
         user = User(**validated_data)
         user.set_unusable_password()
@@ -56,14 +55,12 @@ class RoleAssignmentSerializer(VersionedModelSerializer):
         ]
 
     def create(self, validated_data: dict[str, Any]) -> RoleAssignment:
-        self._pop_reason(validated_data)
         validated_data.pop("version", None)
         validated_data.pop("is_active", None)  # a grant starts active
-        return services.grant_role(actor=self.context["request"].user, reason=self._reason, **validated_data)
+        return services.grant_role(actor=self.context["request"].user, reason=self.audit_reason, **validated_data)
 
     def update(self, instance: RoleAssignment, validated_data: dict[str, Any]) -> RoleAssignment:
         """Only revoke/restore (is_active); who holds which role where is fixed once granted."""
-        self._pop_reason(validated_data)
         version = validated_data.pop("version")
         fixed = [k for k, v in validated_data.items() if k != "is_active" and getattr(instance, k) != v]
         if fixed:
@@ -76,7 +73,7 @@ class RoleAssignmentSerializer(VersionedModelSerializer):
                 actor=self.context["request"].user,
                 active=validated_data.get("is_active", instance.is_active),
                 expected_version=version,
-                reason=self._reason,
+                reason=self.audit_reason,
             )
         except DjangoValidationError as exc:  # the service names its input `reason`
             errors = exc.message_dict

@@ -150,21 +150,24 @@ class VersionedModelSerializer(serializers.ModelSerializer):
             raise exceptions.ValidationError({"version": ["Send the version of the record you are changing."]})
         return attrs
 
+    def save(self, **kwargs: Any) -> Any:
+        # `change_reason` is for the audit trail, never a model field: take it out before any
+        # create()/update() (also a subclass's own) sees the validated data.
+        data = dict(self.validated_data)
+        self.audit_reason = str(data.pop("change_reason", "") or "")
+        self._validated_data = data
+        return super().save(**kwargs)
+
     def _save(self, instance: AuditedModel) -> AuditedModel:
         request = self.context["request"]
-        return save_record(instance, actor=request.user, reason=self._reason)
-
-    def _pop_reason(self, validated_data: dict[str, Any]) -> None:
-        self._reason = validated_data.pop("change_reason", "") or ""
+        return save_record(instance, actor=request.user, reason=getattr(self, "audit_reason", ""))
 
     def create(self, validated_data: dict[str, Any]) -> AuditedModel:
-        self._pop_reason(validated_data)
         validated_data.pop("version", None)
         instance = self.Meta.model(**validated_data)
         return self._save(instance)
 
     def update(self, instance: AuditedModel, validated_data: dict[str, Any]) -> AuditedModel:
-        self._pop_reason(validated_data)
         instance.version = validated_data.pop("version")
         for key, value in validated_data.items():
             setattr(instance, key, value)

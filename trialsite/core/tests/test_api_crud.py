@@ -204,7 +204,7 @@ def test_change_reason_is_recorded_in_the_audit_trail(net, api) -> None:  # noqa
         format="json",
     )
     assert r.status_code == 200 and "change_reason" not in r.json()
-    entry = AuditEntry.objects.filter(object_id=str(net.site_a.pk), action="update").first()
+    entry = AuditEntry.objects.filter(object_id=str(net.site_a.pk), action="update", content_type__model="site").first()
     assert entry.reason == "New switchboard" and entry.actor == net.user("admin")
 
 
@@ -220,6 +220,35 @@ def test_role_assignments_go_through_the_account_services(net, api) -> None:  # 
     assert r.status_code == 400 and "role" in r.json()
     r = client.patch(url, {"is_active": False, "version": ra.version, "change_reason": "Left"})
     assert r.status_code == 200 and r.json()["is_active"] is False
-    entry = AuditEntry.objects.filter(object_id=str(ra.pk), action="update").latest("id")
+    entry = AuditEntry.objects.filter(
+        object_id=str(ra.pk), action="update", content_type__model="roleassignment"
+    ).latest("id")
     assert entry.event == "role.revoked" and entry.reason == "Left"
     assert client.patch(url, {"is_active": True, "version": ra.version}).status_code == 409
+
+
+@pytest.mark.django_db
+def test_change_reason_never_reaches_a_subclass_create(net, rf) -> None:  # noqa: ANN001
+    """Serializers of other apps override create()/update() and pass the data to services."""
+    from rest_framework.request import Request
+
+    from trialsite.network.serializers import OrganizationSerializer
+
+    seen: dict = {}
+
+    class ServiceBacked(OrganizationSerializer):
+        def create(self, validated_data):  # noqa: ANN001, ANN202
+            seen.update(validated_data)
+            return super().create(validated_data)
+
+    request = Request(rf.post("/"))
+    request.user = net.user("admin")
+    s = ServiceBacked(data={"kind": "cro", "name": "Reasoned CRO", "change_reason": "Onboarding"})
+    s.context["request"] = request
+    assert s.is_valid(), s.errors
+    org = s.save()
+    assert "change_reason" not in seen and s.audit_reason == "Onboarding"
+    assert (
+        AuditEntry.objects.get(object_id=str(org.pk), action="create", content_type__model="organization").reason
+        == "Onboarding"
+    )
