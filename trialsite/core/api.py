@@ -114,13 +114,36 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class FieldNamedUnique:
+    """DRF's unique-together check, reporting the clash on a field instead of non_field_errors.
+
+    The clash is named on the last field of the set (the one a client usually edits), like
+    core.services.name_unique_fields does for the model's own validation.
+    """
+
+    requires_context = True
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, attrs: dict[str, Any], serializer: Any) -> None:
+        try:
+            self.inner(attrs, serializer)
+        except serializers.ValidationError as exc:
+            detail = exc.detail if isinstance(exc.detail, list) else [exc.detail]
+            raise serializers.ValidationError({list(self.inner.fields)[-1]: detail}, code="unique") from exc
+
+    def __repr__(self) -> str:
+        return f"FieldNamedUnique({self.inner!r})"
+
+
 class VersionedModelSerializer(serializers.ModelSerializer):
     """Model serializer with optimistic concurrency and model validation.
 
     Updates must send the `version` they were based on (or an If-Match header); a stale one
     answers 409. An optional write-only `change_reason` is recorded in the audit trail (a field
     of its own, since some records have a `reason` of their own).
-    Uniqueness over several fields is checked by the model (save_record), which names the field.
+    Uniqueness over several fields is reported on the last field of the set (FieldNamedUnique).
     """
 
     serializer_related_field = ScopedRelatedField
@@ -143,7 +166,7 @@ class VersionedModelSerializer(serializers.ModelSerializer):
         return names if "change_reason" in names else [*names, "change_reason"]
 
     def get_unique_together_validators(self) -> list[Any]:
-        return []  # the model's own validation reports these per field (core.services.name_unique_fields)
+        return [FieldNamedUnique(v) for v in super().get_unique_together_validators()]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None and "version" not in attrs:
