@@ -126,6 +126,7 @@ def test_page_renders_chart_and_table(net, funnel, web):
     html = r.content.decode()
     assert "<svg" in html and 'role="img"' in html and "<polyline" in html
     assert "Enrollment by month (table)" in html and "HbA1c out of range" in html
+    assert "against a target of 30;" in html and " enrolled by " in html  # the chart's text alternative
     assert "style=" not in html.split("<main", 1)[1]  # strict CSP: no inline styles in the page body
     assert "<script>" not in html
     assert web(net.user("manager_a")).get(f"/recruitment/metrics/?study_site={net.xb.pk}").status_code == 404
