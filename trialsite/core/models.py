@@ -21,7 +21,7 @@ from django.core import checks
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connections, models, transaction
 from django.db.models import F, Q
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -523,6 +523,53 @@ def _audit_raw_save(
         )
         with actor:
             write_audit_entries([(instance, action, diff({}, snapshot(instance)))], event="fixture.load", using=using)
+
+
+@receiver(m2m_changed)
+def _audit_m2m(sender: Any, instance: Any, action: str, reverse: bool, model: Any, pk_set: Any, **kwargs: Any) -> None:
+    """The only many-to-many on audited models are User's auth groups and permissions: audit them too.
+
+    Recorded as an update of the audited side, {field: [ids before, ids after]}.
+    """
+    if not action.startswith(("pre_", "post_")):
+        return
+    using = kwargs.get("using") or "default"
+    if not reverse and isinstance(instance, AuditedModel):
+        owners, field = [instance], _m2m_field(type(instance), sender)
+    elif reverse and isinstance(model, type) and issubclass(model, AuditedModel):
+        field = _m2m_field(model, sender)
+        if action.endswith("clear"):
+            ids = getattr(instance, "_audit_m2m_clear", None) if action == "post_clear" else None
+            if action == "pre_clear":
+                instance._audit_m2m_clear = list(
+                    model._base_manager.using(using).filter(**{field: instance}).values_list("pk", flat=True)
+                )
+                ids = instance._audit_m2m_clear
+            owners = list(model._base_manager.using(using).filter(pk__in=ids or []))
+        else:
+            owners = list(model._base_manager.using(using).filter(pk__in=pk_set or []))
+    else:
+        return
+    if field is None:
+        return
+    for owner in owners:
+        current = sorted(getattr(owner, field).values_list("pk", flat=True))
+        if action.startswith("pre_"):
+            if not reverse:
+                owner.__dict__.setdefault("_audit_m2m_before", {})[field] = current
+            continue
+        before = owner.__dict__.get("_audit_m2m_before", {}).pop(field, None)
+        if reverse:  # the instance (e.g. a group) was added to or removed from each owner
+            before = sorted(set(current) - {instance.pk} if action == "post_add" else set(current) | {instance.pk})
+        if before != current:
+            write_audit_entries([(owner, "update", {field: [before, current]})], using=using)
+
+
+def _m2m_field(model: type[models.Model], through: Any) -> str | None:
+    for f in model._meta.many_to_many:
+        if f.remote_field.through is through:
+            return f.name
+    return None
 
 
 @checks.register(checks.Tags.models)

@@ -416,3 +416,24 @@ def test_values_are_recorded_as_stored() -> None:
     berlin = datetime.datetime(2026, 3, 1, 10, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
     assert jsonable(berlin) == "2026-03-01T09:00:00+00:00"
     assert jsonable(decimal.Decimal("1E+2")) == "100"
+
+
+def test_user_group_membership_is_audited(net) -> None:  # noqa: ANN001
+    """User's auth groups are the one many-to-many allowed on an audited model; both sides are audited."""
+    from django.contrib.auth.models import Group
+
+    g1 = Group.objects.create(name="g1")
+    g2 = Group.objects.create(name="g2")
+    user = net.user("staff_a")
+    user.groups.add(g1, g2)
+    assert entries_for(user).last().changes == {"groups": [[], sorted([g1.pk, g2.pk])]}
+    user.groups.remove(g1)
+    assert entries_for(user).last().changes == {"groups": [sorted([g1.pk, g2.pk]), [g2.pk]]}
+    g2.user_set.remove(user)
+    assert entries_for(user).last().changes == {"groups": [[g2.pk], []]}
+    g1.user_set.add(user)
+    assert entries_for(user).last().changes == {"groups": [[], [g1.pk]]}
+    before = entries_for(user).count()
+    g1.user_set.clear()
+    assert entries_for(user).count() == before + 1
+    assert entries_for(user).last().changes == {"groups": [[g1.pk], []]}
