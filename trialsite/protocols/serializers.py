@@ -19,7 +19,14 @@ class ServiceSerializer(VersionedModelSerializer):
     def _actor(self) -> Any:
         return self.context["request"].user
 
+    def get_unique_together_validators(self) -> list[Any]:
+        # The services check these (code, order, number...) and name the field; numbers and
+        # positions may be left out and are then assigned, which DRF's check would refuse.
+        return []
+
     def _reason(self) -> str:
+        if getattr(self, "audit_reason", ""):
+            return self.audit_reason
         data = self.context["request"].data
         return str(data.get("reason", ""))[:500] if isinstance(data, dict) else ""
 
