@@ -11,7 +11,7 @@ from django.db import transaction
 
 from trialsite.accounts.models import User
 from trialsite.core.context import acting_as
-from trialsite.demo import large, network
+from trialsite.demo import large, network, story
 from trialsite.demo import participants as funnel
 from trialsite.demo.protocols import ensure_icfs, ensure_protocols, long_schedule
 from trialsite.network.models import Organization, Site
@@ -43,6 +43,11 @@ def run(*, scale: str, seed: int, today: datetime.date, participants: bool = Tru
                 ensure_protocols(found.studies.values(), today)  # every study has its protocol, enrolling or not
                 if participants:
                     build_participants(random.Random(seed + 1), found.study_sites, today, per_site=demo_per_site)
+                    coordinator = Person.objects.select_related("user").get(user__username="coordinator")
+                    own = StudySite.objects.select_related("site").get(
+                        study__protocol_number="NRV-CV-301", site__code="BOS-01"
+                    )
+                    story.walk_through_services(own, coordinator, today)
             return summary() + logins_text()
         size = SCALES[scale]
         large.build(size, random.Random(seed), today, log=log)
