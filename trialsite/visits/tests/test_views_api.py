@@ -206,3 +206,15 @@ def test_absurd_dates_get_a_400_naming_the_field(net, api, web, planned, day):
     assert c.get("/api/v1/visits/", {"date_from": day}).status_code in (200, 400)
     w = web(net.user("staff_a"))
     assert w.get(f"/visits/calendar/{net.site_a.pk}/week/?date={day}").status_code == 200
+
+
+def test_filter_by_participant(net, web, api, planned):
+    p = planned[0][0].participant_id
+    rows = api(net.user("staff_a")).get("/api/v1/visits/", {"participant": p}).json()["results"]
+    assert len(rows) == 3 and {r["participant"] for r in rows} == {p}
+    assert (
+        api(net.user("staff_a")).get("/api/v1/visits/", {"participant": planned[1][0].participant_id}).status_code
+        == 400
+    )
+    page = web(net.user("staff_a")).get(f"/visits/?participant={p}")
+    assert page.status_code == 200 and "X-A-001" in page.content.decode()
