@@ -19,6 +19,15 @@ from trialsite.studies.models import Study, StudySite
 PASSWORD = "correct horse battery staple 42"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Tests hash many passwords; the production hasher's cost would dominate the suite's time."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _setup_actor():
     """Fixture writes are attributed to a named process, like a management command's."""

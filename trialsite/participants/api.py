@@ -58,6 +58,8 @@ class ScopedReadMixin(AuditedAPIMixin):
     def get_queryset(self):  # noqa: ANN201
         return super().get_queryset().visible_to(self.request.user, "view")
 
+
+class ScopedCreateMixin(ScopedReadMixin):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Roles that may never write funnel records are refused before their input is read."""
         model = self.get_queryset().model
@@ -77,7 +79,7 @@ def _validated(serializer_class: type, request: Request) -> dict[str, Any]:
     retrieve=extend_schema(responses=PARTICIPANT_SHAPES),
 )
 class ParticipantViewSet(
-    ScopedReadMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ScopedCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Participants in scope. POST creates a prospect; PATCH corrects identity/referral; steps are actions."""
 
@@ -252,7 +254,7 @@ def _record_consent(request: Request, v: dict[str, Any]) -> Consent:
 
 
 class ContactAttemptViewSet(
-    ScopedReadMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ScopedCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Contact attempts with prospects. POST logs one (service `log_contact_attempt`)."""
 
@@ -275,7 +277,7 @@ class ContactAttemptViewSet(
 
 
 class ConsentViewSet(
-    ScopedReadMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ScopedCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Signed consents. POST records one (first consent starts screening; later ones are re-consents)."""
 
@@ -290,7 +292,7 @@ class ConsentViewSet(
 
 
 class ConsentFormVersionViewSet(
-    ScopedReadMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ScopedCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """ICF versions per study site. POST adds one; `retire` takes it out of force."""
 
