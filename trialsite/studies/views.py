@@ -54,6 +54,9 @@ class StudyDetail(RecordDetailView):
         ("Planned end", "planned_end"),
     ]
 
+    def actions(self) -> list[dict[str, Any]]:
+        return [{"label": "Protocol and schedule", "url": reverse("protocols:version_list") + f"?study={self.object.pk}"}]
+
     def related_sections(self) -> list[dict[str, Any]]:
         rows = (
             StudySite.objects.visible_to(self.request.user)
