@@ -185,6 +185,10 @@ def test_users_are_never_deleted(net, api) -> None:
     ra = target.role_assignments.first()
     assert admin_site.post(f"/admin/accounts/roleassignment/{ra.pk}/delete/", {"post": "yes"}).status_code == 403
     assert User.objects.filter(pk=target.pk).exists()
+    # The UI has no delete page for accounts or roles at all.
+    from trialsite.accounts.urls import urlpatterns
+
+    assert not [p.name for p in urlpatterns if "delete" in (p.name or "")]
 
 
 # -- P3: refused access is logged with user, path and request id ------------------------------------
