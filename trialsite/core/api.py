@@ -30,6 +30,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from trialsite.accounts.scoping import grants_for
 from trialsite.core.context import acting_as
 from trialsite.core.exceptions import ConflictError
+from trialsite.core.filtering import scope_filterset
 from trialsite.core.models import AuditedModel
 from trialsite.core.services import can_write, save_record, validation_messages
 
@@ -328,12 +329,7 @@ class ScopedFilterBackend(DjangoFilterBackend):
 
     def get_filterset(self, request: Request, queryset: models.QuerySet, view: Any) -> Any:
         filterset = super().get_filterset(request, queryset, view)
-        if filterset is not None:
-            for flt in filterset.filters.values():
-                qs = getattr(flt, "queryset", None)
-                if isinstance(qs, models.QuerySet) and issubclass(qs.model, AuditedModel):
-                    flt.queryset = qs.visible_to(request.user, "view")
-        return filterset
+        return scope_filterset(filterset, request.user) if filterset is not None else None
 
 
 class AuditedAPIMixin:

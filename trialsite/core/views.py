@@ -24,6 +24,7 @@ from django.views import generic
 
 from trialsite.accounts.scoping import grants_for
 from trialsite.core.exceptions import ConflictError
+from trialsite.core.filtering import scope_filterset
 from trialsite.core.models import AuditedModel
 from trialsite.core.services import can_write, save_record
 
@@ -79,7 +80,9 @@ class RecordListView(ScopedMixin, generic.ListView):
         qs = super().get_queryset()
         self.filterset = None
         if self.filterset_class is not None:
-            self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
+            self.filterset = scope_filterset(
+                self.filterset_class(self.request.GET or None, queryset=qs, request=self.request), self.request.user
+            )
             qs = self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else qs
         term = self.request.GET.get("q", "").strip()[:100]
         if term and self.search_fields:

@@ -128,6 +128,7 @@ class StudySite(AuditedModel):
     scope_site = "site"
     scope_study_site = "pk"
     scope_write_roles = SITE_WRITERS
+    choice_related = ("study", "site")  # what __str__ reads, for dropdowns
 
     class Meta:
         ordering = ["study__protocol_number", "site__code"]
