@@ -93,6 +93,8 @@ DATABASES = {
         env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'trialsite.sqlite3'}"
     ),
 }
+if not env.str("DATABASE_URL", default=""):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default needs its folder
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions: writers queue for the lock instead of failing with
     # "database is locked" mid-transaction (standards F1).
