@@ -12,6 +12,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("TRIALSITE_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
+
+# Real public data for importers, feasibility and the demo (shared/data beside the repository).
+SHARED_DATA_DIR = Path(env.str("TRIALSITE_SHARED_DATA", default=str(BASE_DIR.parent / "shared" / "data")))
+if not SHARED_DATA_DIR.is_dir() and Path("/work/shared/data").is_dir():
+    SHARED_DATA_DIR = Path("/work/shared/data")
 PRODUCTION = env.str("TRIALSITE_ENV", default="development") == "production"
 
 DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SHARED_RECORD = Path("/work/shared/data/ctgov/NCT02513394.json")
+from django.conf import settings
+
+SHARED_RECORD = settings.SHARED_DATA_DIR / "ctgov" / "NCT02513394.json"
 
 PHASES = {
     "EARLY_PHASE1": "early_1",

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
@@ -15,7 +16,7 @@ from trialsite.protocols.usdm import import_usdm, parse_duration
 
 pytestmark = pytest.mark.django_db
 
-PILOT = Path("/work/shared/data/usdm/CDISC_Pilot_Study.json")
+PILOT = settings.SHARED_DATA_DIR / "usdm" / "CDISC_Pilot_Study.json"
 
 
 @pytest.fixture(scope="module")

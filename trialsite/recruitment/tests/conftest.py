@@ -6,16 +6,16 @@ import csv
 import datetime
 import io
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from trialsite.participants.models import Consent, ConsentFormVersion, ContactAttempt, Participant
 
 UTC = datetime.UTC
 TODAY = datetime.date(2026, 3, 20)
-SYNTHEA = Path("/work/shared/data/synthea/patients.csv")
+SYNTHEA = settings.SHARED_DATA_DIR / "synthea" / "patients.csv"
 
 
 def at(y: int, m: int, d: int, h: int = 12) -> datetime.datetime:
