@@ -24,5 +24,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append({"label": item.label, "url": url, "active": request.path.startswith(url) and url != "/"})
+        items.append({"label": item.label, "url": url, "active": False})
+    # Highlight only the most specific entry (/visits/calendar/ over /visits/).
+    matching = [i for i in items if i["url"] != "/" and request.path.startswith(i["url"])]
+    if matching:
+        max(matching, key=lambda i: len(i["url"]))["active"] = True
     return {"nav_items": items, "nav_roles": ", ".join(sorted(grants.roles))}
