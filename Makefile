@@ -28,7 +28,7 @@ demo: setup
 ## make test: set up, lint, run the whole suite on SQLite, then on PostgreSQL when reachable
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/trialsite makemigrations --check --dry-run -v0
+	DATABASE_URL= $(BIN)/trialsite makemigrations --check --dry-run -v0
 	DJANGO_SETTINGS_MODULE=trialsite.settings TRIALSITE_ENV=production DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz DJANGO_ALLOWED_HOSTS=trialsite.example $(BIN)/trialsite check --deploy --fail-level WARNING
 	@echo "== Test suite on SQLite =="
 	DATABASE_URL= $(BIN)/pytest -n 2 -q
