@@ -382,14 +382,7 @@ class ScopedViewSet(AuditedAPIMixin, viewsets.ModelViewSet):
             raise exceptions.PermissionDenied("You may read this record but not change it.")
 
     def create(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
-        model = self.get_queryset().model
-        grants = grants_for(request.user)
-        creatable = (
-            model.can_create(grants)
-            if hasattr(model, "can_create")
-            else not grants.scope(model.scope_write_roles).empty
-        )
-        if not creatable:
+        if not self.get_queryset().model.can_create(grants_for(request.user)):
             raise exceptions.PermissionDenied("Your roles do not allow creating this kind of record.")
         response = super().create(request, *args, **kwargs)
         instance = getattr(self, "_saved", None)

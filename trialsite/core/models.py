@@ -396,6 +396,15 @@ class AuditedModel(models.Model):
             return Q(pk__in=models.QuerySet(cls).filter(q).values("pk"))
         return q
 
+    @classmethod
+    def can_create(cls, grants: Any) -> bool:
+        """Whether any of the user's roles may create this kind of record somewhere.
+
+        Where exactly is checked when the record is saved (`core.services.check_can_write`).
+        Models with a stricter rule (a site is registered network-wide) override this.
+        """
+        return not grants.scope(cls.scope_write_roles).empty
+
     def audit_scope(self) -> tuple[int | None, int | None]:
         site = None if self.scope_multi else _resolve(self, self.scope_site)
         study_site = None if self.scope_multi else _resolve(self, self.scope_study_site)

@@ -126,11 +126,7 @@ class RecordListView(ScopedMixin, generic.ListView):
         page_params.pop("page", None)
         model = self.model
         grants = self.grants
-        can_create = bool(self.create_url_name) and (
-            model.can_create(grants)
-            if hasattr(model, "can_create")
-            else not grants.scope(model.scope_write_roles).empty
-        )
+        can_create = bool(self.create_url_name) and model.can_create(grants)
         ctx.update(
             title=self.title or model._meta.verbose_name_plural.capitalize(),
             headers=headers,
@@ -249,16 +245,8 @@ class RecordFormView(ScopedMixin, generic.FormView):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.object = self.get_object()
-        if self.object is None:
-            model = self.model
-            grants = grants_for(request.user)
-            creatable = (
-                model.can_create(grants)
-                if hasattr(model, "can_create")
-                else not grants.scope(model.scope_write_roles).empty
-            )
-            if not creatable:
-                raise PermissionDenied("Your roles do not allow creating this kind of record.")
+        if self.object is None and not self.model.can_create(grants_for(request.user)):
+            raise PermissionDenied("Your roles do not allow creating this kind of record.")
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self) -> dict[str, Any]:

@@ -62,8 +62,7 @@ class ScopedReadMixin(AuditedAPIMixin):
 class ScopedCreateMixin(ScopedReadMixin):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Roles that may never write funnel records are refused before their input is read."""
-        model = self.get_queryset().model
-        if grants_for(request.user).scope(model.scope_write_roles).empty:
+        if not self.get_queryset().model.can_create(grants_for(request.user)):
             raise exceptions.PermissionDenied("Your roles do not allow creating this kind of record.")
         return super().create(request, *args, **kwargs)
 
@@ -79,7 +78,11 @@ def _validated(serializer_class: type, request: Request) -> dict[str, Any]:
     retrieve=extend_schema(responses=PARTICIPANT_SHAPES),
 )
 class ParticipantViewSet(
-    ScopedCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ScopedCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Participants in scope. POST creates a prospect; PATCH corrects identity/referral; steps are actions."""
 
@@ -254,7 +257,11 @@ def _record_consent(request: Request, v: dict[str, Any]) -> Consent:
 
 
 class ContactAttemptViewSet(
-    ScopedCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ScopedCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Contact attempts with prospects. POST logs one (service `log_contact_attempt`)."""
 
@@ -277,7 +284,11 @@ class ContactAttemptViewSet(
 
 
 class ConsentViewSet(
-    ScopedCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ScopedCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Signed consents. POST records one (first consent starts screening; later ones are re-consents)."""
 
@@ -292,7 +303,11 @@ class ConsentViewSet(
 
 
 class ConsentFormVersionViewSet(
-    ScopedCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ScopedCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """ICF versions per study site. POST adds one; `retire` takes it out of force."""
 

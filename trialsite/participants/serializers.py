@@ -15,6 +15,7 @@ from trialsite.participants.models import (
     EligibilityAssessment,
     Participant,
 )
+from trialsite.participants.services import PROSPECT_FIELDS
 from trialsite.staff.models import Person
 from trialsite.studies.models import StudySite
 
@@ -97,21 +98,7 @@ class ProspectUpdateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Participant
-        fields = [
-            "version",
-            "reason",
-            "first_name",
-            "last_name",
-            "birth_date",
-            "sex",
-            "phone",
-            "email",
-            "medical_record_number",
-            "referral_channel",
-            "referral_source",
-            "campaign",
-            "referred_on",
-        ]
+        fields = ["version", "reason", *PROSPECT_FIELDS]
         extra_kwargs = {f: {"required": False} for f in fields[2:]}
 
 

@@ -55,7 +55,9 @@ class StudyDetail(RecordDetailView):
     ]
 
     def actions(self) -> list[dict[str, Any]]:
-        return [{"label": "Protocol and schedule", "url": reverse("protocols:version_list") + f"?study={self.object.pk}"}]
+        return [
+            {"label": "Protocol and schedule", "url": reverse("protocols:version_list") + f"?study={self.object.pk}"}
+        ]
 
     def related_sections(self) -> list[dict[str, Any]]:
         rows = (

@@ -5,7 +5,15 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 
-PAGES = ["/", "/network/sites/", "/participants/", "/visits/calendar/", "/recruitment/metrics/", "/protocols/", "/api/docs/"]
+PAGES = [
+    "/",
+    "/network/sites/",
+    "/participants/",
+    "/visits/calendar/",
+    "/recruitment/metrics/",
+    "/protocols/",
+    "/api/docs/",
+]
 
 
 @pytest.mark.django_db
